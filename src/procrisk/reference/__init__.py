@@ -1,0 +1,1 @@
+"""Versioned reference data shipped with procrisk (countries, currencies, CPV, sector tiers, ILAB, TIP)."""
