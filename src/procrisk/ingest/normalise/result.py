@@ -1,0 +1,17 @@
+"""The value every normaliser returns: typed values, per-row problem codes, column notes and extras."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass
+class Normalised:
+    """A normalised column: typed values and per-row problem codes on the input's index, plus notes."""
+
+    values: pd.Series  # typed result, same index as the input
+    problems: pd.Series  # object dtype: None, or a problem code from PROBLEMS for that row
+    notes: list[str]  # decisions taken for the whole column, e.g. "dates read day-first (DD/MM/YYYY)"
+    extra: dict[str, pd.Series] = field(default_factory=dict)  # e.g. {"currency_hint": Series}

@@ -1,0 +1,397 @@
+"""Reads release-shaped objects from any OCDS layout: packages, records, JSON Lines, gzip, a bare release or a folder.
+
+Every object comes out as a ``Unit`` that says where it sits in the input (``row``: the 1-based index of the
+release or record in a package, the line number in JSON Lines; in a folder the count runs on across the files
+in name order) and which ``chunk`` it came from, so the reader can read chosen chunks again later without
+keeping every parsed release in memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from procrisk.errors import InputFileError
+from procrisk.ingest.ocds.issues import IssueSink
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jl")
+SNIFF_BYTES = 65536
+# Keys that show a JSON object is about a contracting process (used to tell OCDS from other JSON).
+RELEASE_KEYS = frozenset({"ocid", "tender", "awards", "buyer", "parties", "planning", "contracts", "tag"})
+CONTENT_KEYS = frozenset({"tender", "awards", "buyer", "parties", "planning", "contracts", "bids"})
+
+Chunk = tuple[int, int]  # (member index, line number for JSON Lines or 0 for a whole JSON document)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One release (or a record's compiled release) read from the input, with where it came from."""
+
+    release: Any
+    row: int
+    chunk: Chunk
+    member: str
+    source: str
+    kind: str  # "release", "compiled" (a record's compiledRelease), "linked" (no content), "unreadable"
+    ocid: str | None
+
+
+@dataclass
+class Member:
+    """One file of the input: the file itself, or one file of a folder."""
+
+    path: Path
+    index: int
+    name: str  # name shown in issues: "" for a single-file input, the file name inside a folder
+    jsonl: bool = False
+    row_base: int = 0  # rows of earlier files in a folder
+    rows: int = 0
+    skipped: bool = False
+
+
+@dataclass
+class SourceStats:
+    """What the first pass over the input found, for the reader's notes."""
+
+    layouts: dict[str, int] = field(default_factory=dict)
+    records_compiled: int = 0
+    records_merged: int = 0
+    records_linked: int = 0
+
+
+def _open(path: Path) -> IO[bytes]:
+    """Open a file for binary reading, decompressing gzip."""
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+def _inner_name(path: Path) -> str:
+    """The file name without a trailing .gz."""
+    name = path.name
+    return name[:-3] if name.lower().endswith(".gz") else name
+
+
+def _looks_like_jsonl(path: Path) -> bool:
+    """Whether a file holds one JSON value per line (by suffix, else by its first two lines)."""
+    inner = _inner_name(path).lower()
+    if inner.endswith(JSONL_SUFFIXES):
+        return True
+    with _open(path) as handle:
+        head = handle.read(SNIFF_BYTES)
+    first, sep, rest = head.lstrip().partition(b"\n")
+    first = first.strip()
+    if not sep or not (first.startswith(b"{") and first.endswith(b"}")):
+        return False
+    if not rest.lstrip().startswith(b"{"):
+        return False
+    try:
+        json.loads(first)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_blank(path: Path) -> bool:
+    """Whether a file is empty or holds only whitespace (after decompression)."""
+    if path.stat().st_size == 0:
+        return True
+    with _open(path) as handle:
+        while True:
+            block = handle.read(SNIFF_BYTES)
+            if not block:
+                return True
+            if block.strip():
+                return False
+
+
+def _publisher(package: dict[str, Any], default: str, sink: IssueSink | None) -> str:
+    """The publisher's name of a package, else ``default``; a plain-string publisher is reported."""
+    publisher = package.get("publisher")
+    if isinstance(publisher, dict):
+        name = publisher.get("name")
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+        return default
+    if isinstance(publisher, str) and publisher.strip():
+        if sink is not None:
+            sink.add(None, "/publisher", publisher, "the package's publisher is a plain string, not an object",
+                     'Publish {"name": "..."} (OCDS Organization name); the string is used as the source.',
+                     "ocds.publisher_string")
+        return publisher.strip()
+    return default
+
+
+def _release_ocid(release: Any, row: int, sink: IssueSink | None, fallback: Any = None) -> str | None:
+    """Check one release's shape and return its ocid as text (None when it has none)."""
+    if not isinstance(release, dict):
+        return None
+    ocid = release.get("ocid", fallback)
+    if ocid is None and fallback is not None:
+        ocid = fallback
+    if sink is not None and isinstance(release.get("tag"), str):
+        sink.add(row, "/tag", release["tag"], "tag is a string, not an array of release tags",
+                 'Publish tag as an array, e.g. ["award"]; the release is read anyway.', "ocds.tag_string")
+    if isinstance(ocid, str) and ocid.strip():
+        return ocid.strip()
+    if isinstance(ocid, int | float) and not isinstance(ocid, bool):
+        text = str(ocid)
+        if sink is not None:
+            sink.add(row, "/ocid", ocid, "ocid is a number, not a string; read as the text " + repr(text),
+                     "Publish the ocid as a JSON string.", "ocds.numeric_id")
+        return text
+    if sink is not None:
+        sink.add(row, "/ocid", ocid, "the release has no ocid, so it cannot be tied to a contracting process",
+                 "Add the ocid (prefix + process id) to the release; the row is quarantined until then.",
+                 "ocds.missing_ocid", severity="error")
+    return None
+
+
+def _is_linked(release: Any) -> bool:
+    """Whether a record's release is only a link (url/date/tag) with no content."""
+    return isinstance(release, dict) and "url" in release and not (CONTENT_KEYS & release.keys()) \
+        and "ocid" not in release
+
+
+class Source:
+    """An OCDS input (a file, a gzip file or a folder of them) that can be read in full or chunk by chunk."""
+
+    def __init__(self, path: Path) -> None:
+        """Look at ``path`` and list its member files; raise InputFileError when it cannot be an OCDS input."""
+        self.path = Path(path)
+        if not self.path.exists():
+            msg = f"{self.path}: no such file or folder"
+            raise InputFileError(msg)
+        self.is_dir = self.path.is_dir()
+        self.default_source = self.path.name if self.is_dir else Path(_inner_name(self.path)).stem
+        self.stats = SourceStats()
+        if self.is_dir:
+            files = sorted(p for p in self.path.iterdir() if p.is_file() and not p.name.startswith("."))
+            self.members = [Member(p, i, p.name) for i, p in enumerate(files)]
+            if not self.members:
+                msg = f"{self.path}: the folder holds no files"
+                raise InputFileError(msg)
+        else:
+            try:
+                blank = _is_blank(self.path)
+            except (OSError, EOFError) as exc:
+                msg = f"{self.path}: the file cannot be read ({exc})"
+                raise InputFileError(msg) from exc
+            if blank:
+                msg = f"{self.path}: the file is empty"
+                raise InputFileError(msg)
+            self.members = [Member(self.path, 0, "")]
+
+    def units(self, sink: IssueSink | None, wanted: set[Chunk] | None = None) -> Iterator[Unit]:
+        """Yield every Unit in input order; with ``wanted``, only Units of those chunks (a later pass).
+
+        The first pass (``wanted`` is None) reports read-level defects to ``sink`` and fixes each member's row
+        numbering; later passes report nothing and reuse that numbering.
+        """
+        first_pass = wanted is None
+        wanted_members = {c[0] for c in wanted} if wanted is not None else set()
+        row_base = 0
+        for member in self.members:
+            if first_pass:
+                member.row_base = row_base
+                self._prepare(member, sink)
+            elif member.index not in wanted_members:
+                continue
+            if member.skipped:
+                continue
+            member_sink = None
+            if sink is not None:
+                member_sink = IssueSink(member=member.name)
+            if member.jsonl:
+                yield from self._jsonl_units(member, member_sink, wanted)
+            else:
+                yield from self._document_units(member, member_sink)
+            if sink is not None and member_sink is not None:
+                sink.extend(member_sink)
+            row_base = member.row_base + member.rows
+
+    def _prepare(self, member: Member, sink: IssueSink | None) -> None:
+        """Decide a member's layout on the first pass; skip (with a warning) empty files in a folder."""
+        if self.is_dir and _is_blank(member.path):
+            member.skipped = True
+            if sink is not None:
+                skip = IssueSink(member=member.name)
+                skip.add(None, "", member.name, "the file in the folder is empty and was skipped",
+                         "Remove the empty file or publish its content.", "ocds.empty_file")
+                sink.extend(skip)
+            return
+        try:
+            member.jsonl = _looks_like_jsonl(member.path)
+        except (OSError, EOFError) as exc:  # unreadable gzip, permissions
+            self._unreadable_member(member, sink, f"the file cannot be read: {exc}")
+            return
+        layout = "JSON Lines" if member.jsonl else "JSON"
+        if member.path.name.lower().endswith(".gz"):
+            layout = f"gzip {layout}"
+        self.stats.layouts[layout] = self.stats.layouts.get(layout, 0) + 1
+
+    def _unreadable_member(self, member: Member, sink: IssueSink | None, problem: str) -> None:
+        """Skip a folder member that cannot be read at all; a single-file input raises instead."""
+        if not self.is_dir:
+            msg = f"{member.path}: {problem}"
+            raise InputFileError(msg)
+        member.skipped = True
+        if sink is not None:
+            skip = IssueSink(member=member.name)
+            skip.add(None, "", member.name, problem + "; the file was skipped",
+                     "Check the file is complete OCDS JSON (re-download it if it was cut short).",
+                     "ocds.unreadable_file", severity="error")
+            sink.extend(skip)
+
+    def _jsonl_units(self, member: Member, sink: IssueSink | None, wanted: set[Chunk] | None) -> Iterator[Unit]:
+        """Yield the Units of a JSON Lines member, one line at a time; a bad line is reported and skipped."""
+        default = self.default_source
+        line_no = 0
+        with _open(member.path) as handle:
+            for line_no, line in enumerate(handle, start=1):  # noqa: B007 (line_no is used after the loop)
+                chunk = (member.index, line_no)
+                if wanted is not None and chunk not in wanted:
+                    continue
+                if not line.strip():
+                    continue
+                row = member.row_base + line_no
+                try:
+                    value = json.loads(line)
+                except ValueError as exc:
+                    if sink is not None:
+                        sink.add(row, f"line {line_no}", line[:200].decode("utf-8", "replace"),
+                                 f"line {line_no} is not valid JSON ({exc}); the line was skipped",
+                                 "Repair or remove the line (each line must be one complete JSON object).",
+                                 "ocds.invalid_json", severity="error")
+                    yield Unit(None, row, chunk, member.name, default, "unreadable", None)
+                    continue
+                yield from self._value_units(value, row, chunk, member.name, sink, one_row=True)
+        if wanted is None:
+            member.rows = line_no
+
+    def _document_units(self, member: Member, sink: IssueSink | None) -> Iterator[Unit]:
+        """Yield the Units of a whole-JSON member (package, record, release or array)."""
+        try:
+            with _open(member.path) as handle:
+                value = json.load(handle)
+        except (ValueError, OSError, EOFError) as exc:
+            self._unreadable_member(member, sink, f"the file is not valid JSON ({exc})")
+            return
+        if not self._is_ocds(value):
+            self._unreadable_member(member, sink, "the JSON holds no OCDS release, record or package")
+            return
+        count = 0
+        for unit in self._value_units(value, member.row_base, (member.index, 0), member.name, sink,
+                                      one_row=False):
+            count = max(count, unit.row - member.row_base)
+            yield unit
+        member.rows = count
+
+    @staticmethod
+    def _is_ocds(value: Any) -> bool:
+        """Whether a parsed JSON document looks like OCDS at all."""
+        if isinstance(value, dict):
+            return bool({"releases", "records", "compiledRelease"} & value.keys() or RELEASE_KEYS & value.keys())
+        if isinstance(value, list):
+            return not value or any(isinstance(v, dict) and RELEASE_KEYS & v.keys() for v in value[:100])
+        return False
+
+    def _value_units(
+        self, value: Any, base: int, chunk: Chunk, member: str, sink: IssueSink | None, *, one_row: bool,
+    ) -> Iterator[Unit]:
+        """Yield the Units of one parsed JSON value; rows count from ``base`` (or all equal it when one_row)."""
+        counter = [0]
+
+        def next_row() -> int:
+            """The row of the next release or record."""
+            if one_row:
+                return base
+            counter[0] += 1
+            return base + counter[0]
+
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, dict) and ("records" in item or ("releases" in item and "ocid" not in item)):
+                yield from self._package_units(item, chunk, member, sink, next_row)
+            elif isinstance(item, dict) and ("compiledRelease" in item or "releases" in item):
+                yield from self._record_units(item, next_row(), "", chunk, member, self.default_source, sink)
+            else:
+                row = next_row()
+                self._note_layout("release" if not isinstance(value, list) else "array of releases")
+                yield self._release_unit(item, row, chunk, member, self.default_source, sink)
+
+    def _note_layout(self, layout: str) -> None:
+        """Count one occurrence of a package layout (first pass only matters for the notes)."""
+        self.stats.layouts[layout] = self.stats.layouts.get(layout, 0) + 1
+
+    def _release_unit(
+        self, release: Any, row: int, chunk: Chunk, member: str, source: str, sink: IssueSink | None,
+        *, kind: str = "release", fallback_ocid: Any = None, path: str = "",
+    ) -> Unit:
+        """Check one release and wrap it as a Unit."""
+        if not isinstance(release, dict):
+            if sink is not None:
+                sink.add(row, path or "/", release, "the release is not a JSON object and was skipped",
+                         "Each release must be a JSON object.", "ocds.not_an_object", severity="error")
+            return Unit(None, row, chunk, member, source, "unreadable", None)
+        ocid = _release_ocid(release, row, sink, fallback_ocid)
+        return Unit(release, row, chunk, member, source, kind, ocid)
+
+    def _package_units(self, package: dict[str, Any], chunk: Chunk, member: str, sink: IssueSink | None,
+                       next_row: Any) -> Iterator[Unit]:
+        """Yield the Units of a release package or a record package."""
+        source = _publisher(package, self.default_source, sink)
+        key = "records" if "records" in package else "releases"
+        self._note_layout("record package" if key == "records" else "release package")
+        items = package.get(key)
+        if isinstance(items, dict):
+            if sink is not None:
+                sink.add(None, f"/{key}", "{...}", f"{key} is an object, not an array",
+                         f"Publish {key} as an array; the single object is read.", "ocds.array_is_object")
+            items = [items]
+        if not isinstance(items, list):
+            if sink is not None:
+                sink.add(None, f"/{key}", items, f"the package has no {key} array", f"Publish {key} as an array.",
+                         "ocds.not_an_array", severity="warning")
+            return
+        for position, item in enumerate(items):
+            row = next_row()
+            if key == "records":
+                yield from self._record_units(item, row, f"/records/{position}", chunk, member, source, sink)
+            else:
+                yield self._release_unit(item, row, chunk, member, source, sink, path=f"/releases/{position}")
+
+    def _record_units(self, record: Any, row: int, path: str, chunk: Chunk, member: str, source: str,
+                      sink: IssueSink | None) -> Iterator[Unit]:
+        """Yield a record's compiledRelease, else its embedded releases (merged later), else its ocid only."""
+        if not isinstance(record, dict):
+            yield self._release_unit(record, row, chunk, member, source, sink, path=path)
+            return
+        ocid = record.get("ocid")
+        compiled = record.get("compiledRelease")
+        if isinstance(compiled, dict):
+            self.stats.records_compiled += 1
+            yield self._release_unit(compiled, row, chunk, member, source, sink, kind="compiled",
+                                     fallback_ocid=ocid)
+            return
+        releases = record.get("releases")
+        releases = releases if isinstance(releases, list) else []
+        full = [r for r in releases if not _is_linked(r)]
+        if full:
+            self.stats.records_merged += 1
+            for release in full:
+                yield self._release_unit(release, row, chunk, member, source, sink, fallback_ocid=ocid)
+            return
+        self.stats.records_linked += 1
+        url = next((r.get("url") for r in releases if isinstance(r, dict)), None)
+        if sink is not None:
+            sink.add(row, f"{path}/releases", url,
+                     "the record has no compiledRelease and its releases are only links (url), so its content "
+                     "is not in the file; only the ocid is kept",
+                     "Publish the record with its compiledRelease (or embed the releases).",
+                     "ocds.linked_releases_only")
+        yield self._release_unit({"ocid": ocid}, row, chunk, member, source, sink, kind="linked")

@@ -1,0 +1,390 @@
+"""Turn one input file into typed canonical tables, a quarantine and an issues table (read, map, normalise, validate).
+
+Nothing here writes to the workspace: ``procrisk.api.ingest_file`` hands the result to ``procrisk.store``.
+Every input row ends up either stored or quarantined with its reasons: rows read = stored + quarantined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from procrisk.errors import InputFileError, UsageError
+from procrisk.ingest.mapping import Mapping, propose_mapping
+from procrisk.ingest.normalise import normalise_column
+from procrisk.ingest.normalise.cpv import normalise_classification
+from procrisk.ingest.normalise.dates import parse_dates
+from procrisk.ingest.normalise.lists import split_names
+from procrisk.ingest.normalise.names import name_key
+from procrisk.ingest.normalise.problems import PROBLEMS
+from procrisk.ingest.raw import RawTable
+from procrisk.ingest.sniff import detect_format
+from procrisk.schema.columns import ISSUE_NAMES, TABLES
+from procrisk.schema.issues import IssueLog
+
+Progress = Callable[[str, float], None]
+_ROW = "_row"  # position of the input row in its RawTable; shared by the rows one input row splits into
+
+
+@dataclass
+class Prepared:
+    """The typed result of reading one file, before it is stored."""
+
+    source_file: str
+    sha256: str
+    kind: str
+    sheet: str
+    tables: dict[str, pd.DataFrame]
+    quarantine: pd.DataFrame
+    issues: pd.DataFrame
+    rows_read: int
+    rows_stored: int
+    rows_quarantined: int
+    mapping: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    confidence: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        """Number of error-severity issues (each quarantined a row)."""
+        return int((self.issues["severity"] == "error").sum())
+
+    @property
+    def warnings(self) -> int:
+        """Number of warning-severity issues (rows kept)."""
+        return int((self.issues["severity"] == "warning").sum())
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file (or of every file of a folder, in name order)."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(str(file.relative_to(path)).encode())
+        with file.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_tabular(path: Path, kind: str, *, sheet: str | None = None, header_row: int | None = None) -> RawTable:
+    """Read a CSV or XLSX file into a RawTable."""
+    if kind == "csv":
+        from procrisk.ingest.csv_reader import read_csv
+        return read_csv(path, header_row=header_row)
+    from procrisk.ingest.excel_reader import read_excel
+    return read_excel(path, sheet=sheet, header_row=header_row)
+
+
+def resolve_mapping(raw: RawTable, *, table: str | None, mapping: Mapping | None, min_confidence: float) -> Mapping:
+    """The mapping to use: the given one (checked against the headers) or an automatic suggestion."""
+    if mapping is not None:
+        if table and table != mapping.table:
+            msg = f"the mapping file is for '{mapping.table}' but --table says '{table}'; drop one of them"
+            raise UsageError(msg)
+        return mapping
+    suggested = propose_mapping(raw.headers, table=table, min_confidence=min_confidence)
+    suggested.sheet = raw.sheet or None
+    suggested.header_row = raw.header_row
+    return suggested
+
+
+def _extras(frame: pd.DataFrame) -> pd.Series:
+    """Unmapped input columns as one JSON object per row (null when the row has none filled)."""
+    if frame.shape[1] == 0:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    filled = frame.notna().any(axis=1)
+    text = frame.astype(object).where(frame.notna(), None)
+    lines = text.to_json(orient="records", lines=True, force_ascii=False).splitlines()
+    out = pd.Series(lines, index=frame.index, dtype="string")
+    return out.where(filled, pd.NA)
+
+
+def _issue_rows(
+    problems: pd.Series, raw_values: pd.Series, *, header: str, table: str, rows: pd.Series, required: bool,
+) -> pd.DataFrame:
+    """Issues-table rows for the problem codes found in one column."""
+    mask = problems.notna().to_numpy()
+    if not mask.any():
+        return pd.DataFrame(columns=list(ISSUE_NAMES))
+    codes = problems[mask].astype(str)
+    known = [PROBLEMS[c] for c in codes]
+    severity = ["error" if required or p.severity == "error" else "warning" for p in known]
+    return pd.DataFrame({
+        "source_sheet": None,
+        "source_row": rows[mask].to_numpy(),
+        "column": header,
+        "value": raw_values[mask].astype(object).to_numpy(),
+        "problem": [p.problem for p in known],
+        "fix": [p.fix for p in known],
+        "severity": severity,
+        "table": table,
+        "code": codes.to_numpy(),
+    })
+
+
+@dataclass
+class _Typed:
+    """One table after normalisation: typed frame plus the issue rows found."""
+
+    frame: pd.DataFrame
+    issues: list[pd.DataFrame]
+    notes: list[str]
+
+
+def _normalise(
+    canonical: pd.DataFrame, headers: dict[str, str], table: str, source_rows: pd.Series, *, dayfirst: str,
+    progress: Progress | None = None,
+) -> _Typed:
+    """Type every canonical column, collecting issues with the input header each came from."""
+    spec = TABLES[table]
+    out = pd.DataFrame(index=canonical.index)
+    issues: list[pd.DataFrame] = []
+    notes: list[str] = []
+    columns = [c for c in canonical.columns if c in spec]
+    for i, name in enumerate(columns):
+        column = spec[name]
+        values = canonical[name]
+        if name == "classification_code":
+            schemes = canonical.get("classification_scheme", pd.Series(pd.NA, index=canonical.index))
+            result = normalise_classification(values, schemes)
+            out["classification_scheme"] = result.extra["scheme"]
+            out["cpv_division"] = result.extra["cpv_division"]
+        elif column.kind == "date" and dayfirst != "auto":
+            result = parse_dates(values, dayfirst=dayfirst == "day")
+        elif name == "classification_scheme" and "classification_code" in canonical:
+            continue  # set together with the codes above
+        else:
+            result = normalise_column(values, column)
+        out[name] = result.values
+        for extra_name, extra in result.extra.items():
+            if extra_name == "currency_hint":
+                out[f"_{name}_currency_hint"] = extra
+        notes.extend(f"{headers.get(name, name)}: {n}" for n in result.notes)
+        issues.append(_issue_rows(result.problems, values, header=headers.get(name, name), table=table,
+                                  rows=source_rows, required=column.required))
+        if progress:
+            progress(f"normalising {table}", (i + 1) / max(len(columns), 1))
+    return _Typed(out, issues, notes)
+
+
+def _derive(frame: pd.DataFrame, table: str, *, stem: str, source_rows: pd.Series, log: IssueLog,
+            notes: list[str]) -> pd.DataFrame:
+    """Fill derived columns and generate missing keys (each generation is a warning issue)."""
+    if "supplier_name" in frame:
+        frame["supplier_name_key"] = name_key(frame["supplier_name"])
+    hints = [c for c in frame.columns if c.endswith("_currency_hint")]
+    if "currency" in TABLES[table] and hints:
+        hint = frame[hints].bfill(axis=1).iloc[:, 0]
+        if "currency" not in frame:
+            frame["currency"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+        fill = frame["currency"].isna() & hint.notna()
+        if fill.any():
+            frame.loc[fill, "currency"] = hint[fill]
+            notes.append(f"currency taken from the amount's symbol or code on {int(fill.sum())} rows")
+    frame = frame.drop(columns=hints)
+    if table == "contracts":
+        if "submission_period_days" not in frame and {"tender_start", "tender_end"} <= set(frame.columns):
+            days = (pd.to_datetime(frame["tender_end"]) - pd.to_datetime(frame["tender_start"])).dt.days
+            frame["submission_period_days"] = days.astype("Int64")
+        if "runner_up_price_gap" not in frame and {"lowest_other_bid_value", "award_value"} <= set(frame.columns):
+            award = frame["award_value"].astype("Float64")
+            other = frame["lowest_other_bid_value"].astype("Float64")
+            gap = (other - award) / award
+            frame["runner_up_price_gap"] = gap.where((other >= award) & (award > 0))
+    key = TABLES[table].key
+    missing = frame[key].isna() if key in frame else pd.Series(True, index=frame.index)
+    if missing.any():
+        if table == "contracts":
+            generated = stem + "#" + source_rows[missing].astype(str)
+            fix = "Add a contract reference column, or map the one you have to contract_id."
+        else:
+            names = frame["supplier_name_key"] if "supplier_name_key" in frame else pd.Series(pd.NA, index=frame.index)
+            generated = "NAME-" + names[missing].astype("string")
+            fix = "Add the supplier's company number or id, or map it to supplier_id."
+        if key not in frame:
+            frame[key] = pd.Series(pd.NA, index=frame.index, dtype="string")
+        frame.loc[missing, key] = generated
+        for row, value in zip(source_rows[missing], generated, strict=True):
+            if pd.isna(value):
+                log.add(row=int(row), column=key, value="", problem=f"no {key} and nothing to derive one from",
+                        fix=fix, severity="error", code=f"{key}.missing", table=table)
+            else:
+                log.add(row=int(row), column=key, value=value, problem=f"no {key}; generated '{value}'",
+                        fix=fix, severity="warning", code=f"{key}.generated", table=table)
+    return frame
+
+
+def _explode_suppliers(canonical: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """One row per supplier when a cell names several ("Acme Ltd; Beta GmbH")."""
+    if "supplier_name" not in canonical:
+        return canonical
+    names = canonical["supplier_name"]
+    candidates = names.notna() & names.astype("string").str.contains(r"[;|\n/,]", regex=True).fillna(False)
+    if not candidates.any():
+        return canonical
+    lists = split_names(names[candidates])
+    several = lists.map(lambda v: isinstance(v, list) and len(v) > 1)
+    if not several.any():
+        return canonical
+    exploded_part = canonical.loc[several[several].index].copy()
+    exploded_part["supplier_name"] = lists[several]
+    exploded_part = exploded_part.explode("supplier_name")
+    if "supplier_id" in exploded_part:
+        exploded_part["supplier_id"] = pd.NA  # one id cannot belong to several names
+    notes.append(f"{int(several.sum())} rows name several suppliers in one cell: stored one row per supplier")
+    rest = canonical.drop(index=several[several].index)
+    return pd.concat([rest, exploded_part]).sort_values(_ROW, kind="stable")
+
+
+def _table_from_raw(
+    raw: RawTable, table: str, mapping: Mapping, *, log: IssueLog, dayfirst: str, progress: Progress | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Map, normalise and validate one RawTable; return (stored rows, quarantined rows, notes)."""
+    notes: list[str] = []
+    frame = raw.frame.reset_index(drop=True)
+    mapped = {h: c for h, c in mapping.mapped.items() if h in frame.columns}
+    absent = [h for h in mapping.mapped if h not in frame.columns]
+    for header in absent:
+        log.add(row=None, column=header, value="", problem="the mapping names this column but the file lacks it",
+                fix="Correct the header in the file or remove it from the mapping file.", severity="warning",
+                code="mapping.missing_column", table=table)
+    canonical = pd.DataFrame({c: frame[h] for h, c in mapped.items()}, index=frame.index)
+    if "extras" in frame.columns and table == mapping.table and "extras" not in mapped:
+        canonical["extras"] = frame["extras"].map(
+            lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True) if isinstance(v, dict) and v else None)
+    else:
+        unmapped = [h for h in frame.columns if h not in mapped]
+        canonical["extras"] = _extras(frame[unmapped])
+    canonical[_ROW] = np.arange(len(frame))
+    if table == "contracts":
+        canonical = _explode_suppliers(canonical, notes)
+    rows = pd.Series(raw.row_numbers[canonical[_ROW].to_numpy()], index=canonical.index)
+    headers = {c: h for h, c in mapped.items()}
+    typed = _normalise(canonical.drop(columns=[_ROW, "extras"]), headers, table, rows, dayfirst=dayfirst,
+                       progress=progress)
+    notes.extend(typed.notes)
+    for part in typed.issues:
+        log.extend_frame(part.assign(source_sheet=raw.sheet))
+    stem = Path(raw.source_file).stem
+    typed_frame = _derive(typed.frame, table, stem=stem, source_rows=rows, log=log, notes=notes)
+    typed_frame["extras"] = canonical["extras"]
+    if "source" not in typed_frame or typed_frame["source"].isna().all():
+        typed_frame["source"] = stem
+    typed_frame["source_file"] = raw.source_file
+    typed_frame["source_sheet"] = raw.sheet
+    typed_frame["source_row"] = rows.astype("Int64")
+    typed_frame[_ROW] = canonical[_ROW]
+    bad_rows = {int(r) for t, r in log.error_rows if t == table and r is not None and not pd.isna(r)}
+    is_bad = typed_frame["source_row"].isin(bad_rows).fillna(False).to_numpy()
+    # every row an input row split into shares its fate (OCDS: every row of the release)
+    bad = typed_frame[_ROW].isin(set(typed_frame.loc[is_bad, _ROW])).to_numpy()
+    quarantine = _quarantine(frame, typed_frame.loc[bad], log, table, raw)
+    stored = typed_frame.loc[~bad].drop(columns=[_ROW]).reset_index(drop=True)
+    return stored, quarantine, notes
+
+
+def _quarantine(frame: pd.DataFrame, bad: pd.DataFrame, log: IssueLog, table: str, raw: RawTable) -> pd.DataFrame:
+    """Rejected input rows (one per input row) with their reasons and original cells."""
+    columns = ["source_file", "source_sheet", "source_row", "table", "reasons", "cells"]
+    if bad.empty:
+        return pd.DataFrame(columns=columns)
+    positions = sorted(set(bad[_ROW]))
+    reasons: dict[int, list[str]] = {}
+    for issue in log.rows:
+        if issue["severity"] == "error" and issue["table"] == table and issue["source_row"] is not None:
+            reasons.setdefault(int(issue["source_row"]), []).append(f"{issue['column']}: {issue['problem']}")
+    originals = frame.iloc[positions]
+    cells = originals.astype(object).where(originals.notna(), None)
+    cell_json = cells.to_json(orient="records", lines=True, force_ascii=False, default_handler=str).splitlines()
+    source_rows = raw.row_numbers[positions]
+    return pd.DataFrame({
+        "source_file": raw.source_file,
+        "source_sheet": raw.sheet,
+        "source_row": source_rows.astype("int64"),
+        "table": table,
+        "reasons": ["; ".join(dict.fromkeys(reasons.get(int(r), ["rejected"]))) for r in source_rows],
+        "cells": cell_json,
+    })
+
+
+def prepare_file(
+    path: Path,
+    *,
+    table: str | None = None,
+    sheet: str | None = None,
+    mapping: Mapping | None = None,
+    dayfirst: str = "auto",
+    min_confidence: float = 0.6,
+    progress: Progress | None = None,
+) -> Prepared:
+    """Read, map, normalise and validate one file (CSV, XLSX or OCDS) without storing anything."""
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}: no such file"
+        raise InputFileError(msg)
+    kind = detect_format(path)
+    sha = file_sha256(path)
+    if progress:
+        progress("reading", 0.0)
+    if kind == "ocds":
+        if table or mapping:
+            msg = "OCDS files map themselves: drop --table and --mapping for them"
+            raise UsageError(msg)
+        return _prepare_ocds(path, sha, dayfirst=dayfirst, progress=progress)
+    raw = read_tabular(path, kind, sheet=sheet or (mapping.sheet if mapping else None),
+                       header_row=mapping.header_row if mapping else None)
+    if progress:
+        progress("reading", 1.0)
+    chosen = resolve_mapping(raw, table=table, mapping=mapping, min_confidence=min_confidence)
+    log = IssueLog(source_file=raw.source_file, source_sheet=raw.sheet)
+    stored, quarantine, notes = _table_from_raw(raw, chosen.table, chosen, log=log, dayfirst=dayfirst,
+                                                progress=progress)
+    unmapped = [h for h, c in chosen.columns.items() if c is None]
+    if unmapped:
+        notes.append(f"kept as extras (no canonical column): {', '.join(unmapped)}")
+    return Prepared(
+        source_file=raw.source_file, sha256=sha, kind=kind, sheet=raw.sheet, tables={chosen.table: stored},
+        quarantine=quarantine, issues=log.frame(), rows_read=len(raw),
+        rows_stored=len(raw) - len(quarantine), rows_quarantined=len(quarantine),
+        mapping=chosen.as_record(), notes=[*raw.notes, *notes], confidence=chosen.confidence,
+    )
+
+
+def _prepare_ocds(path: Path, sha: str, *, dayfirst: str, progress: Progress | None) -> Prepared:
+    """Flatten an OCDS file and pass both tables through the same normalisation and validation."""
+    from procrisk.ingest.ocds import read_ocds
+
+    result = read_ocds(path)
+    log = result.issues
+    tables: dict[str, pd.DataFrame] = {}
+    quarantines = []
+    notes = list(result.notes)
+    rows_read = 0
+    for raw in (result.contracts, result.suppliers):
+        if raw is None or len(raw) == 0:
+            continue
+        identity = Mapping(table=raw.table or "contracts",
+                           columns={h: h for h in raw.headers if h in TABLES[raw.table or "contracts"]})
+        stored, quarantine, table_notes = _table_from_raw(raw, identity.table, identity, log=log,
+                                                          dayfirst=dayfirst, progress=progress)
+        tables[identity.table] = stored
+        quarantines.append(quarantine)
+        notes.extend(table_notes)
+        rows_read += len(raw)
+    quarantine = pd.concat(quarantines, ignore_index=True) if quarantines else pd.DataFrame(
+        columns=["source_file", "source_sheet", "source_row", "table", "reasons", "cells"])
+    stored_rows = rows_read - len(quarantine)
+    return Prepared(
+        source_file=path.name, sha256=sha, kind="ocds", sheet="", tables=tables, quarantine=quarantine,
+        issues=log.frame(), rows_read=rows_read, rows_stored=stored_rows, rows_quarantined=len(quarantine),
+        mapping={"table": "ocds", "origin": "OCDS flattening (award x supplier)"}, notes=notes,
+    )

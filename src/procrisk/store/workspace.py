@@ -1,0 +1,304 @@
+"""The workspace on disk: immutable Parquet batches made visible by one atomic manifest commit.
+
+Layout::
+
+    <workspace>/manifest.json                  the only source of truth: committed batches and runs
+    <workspace>/tables/<table>/<batch>.parquet canonical rows (zstd)
+    <workspace>/quarantine/<batch>.parquet     rejected rows with their reasons and original cells
+    <workspace>/issues/<batch>.parquet         every data problem found in the batch
+    <workspace>/runs/<run>/...                 scoring runs (outcome matrix, scores, run manifest)
+    <workspace>/mappings/<name>.yaml           saved column mappings
+    <workspace>/.lock                          held by the one writer
+
+A batch is written to files named by its id, each via temp file + fsync + rename, and becomes visible only
+when the manifest that lists it replaces the old one (temp file, fsync, ``os.replace``, fsync of the folder).
+A kill at any moment leaves either the old manifest (the new files are orphans, ignored and removed by the next
+writer) or the new one with every file in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from procrisk.version import __version__
+from procrisk.errors import NotFoundError, WorkspaceError
+from procrisk.schema.arrow import issues_schema, table_schema
+from procrisk.schema.columns import TABLES
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entry table so a rename inside it survives a power cut."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write bytes to ``path`` atomically: temp file in the same folder, fsync, rename, fsync the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+    fsync_dir(path.parent)
+
+
+def atomic_write_parquet(path: Path, table: pa.Table, compression: str = "zstd") -> None:
+    """Write an Arrow table as Parquet atomically (temp file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression=compression)
+    with tmp.open("rb+") as fh:
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+    fsync_dir(path.parent)
+
+
+def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """Convert a frame to the stored Arrow schema: missing columns become nulls, extra columns are an error."""
+    unknown = [c for c in frame.columns if c not in schema.names]
+    if unknown:
+        msg = f"columns not in the stored schema: {unknown}"
+        raise ValueError(msg)
+    arrays = []
+    for field in schema:
+        if field.name not in frame.columns:
+            arrays.append(pa.nulls(len(frame), type=field.type))
+            continue
+        series = frame[field.name]
+        if pa.types.is_date32(field.type):
+            series = pd.to_datetime(series).dt.date.astype(object).where(series.notna(), None)
+        elif pa.types.is_list(field.type):
+            series = series.astype(object).where(series.notna(), None)
+        arrays.append(pa.array(series, type=field.type, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+@dataclass
+class Batch:
+    """Everything one ingest produced, ready to commit."""
+
+    source_file: str
+    source_sha256: str
+    source_kind: str
+    tables: dict[str, pd.DataFrame]
+    quarantine: pd.DataFrame
+    issues: pd.DataFrame
+    rows_read: int
+    rows_stored: int
+    rows_quarantined: int
+    mapping: dict[str, Any]
+    notes: list[str]
+    sheet: str = ""
+
+
+class Workspace:
+    """A procrisk workspace folder: read committed tables, commit new batches and runs under a lock."""
+
+    def __init__(self, path: Path | str, *, lock_timeout: float = 30.0, compression: str = "zstd") -> None:
+        """Open (without creating) the workspace at ``path``."""
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.compression = compression
+
+    # -- manifest ----------------------------------------------------------------------------------------
+
+    @property
+    def exists(self) -> bool:
+        """Whether the folder has a committed manifest."""
+        return (self.path / MANIFEST).is_file()
+
+    def manifest(self) -> dict[str, Any]:
+        """The committed manifest (an empty one for a new workspace)."""
+        path = self.path / MANIFEST
+        if not path.is_file():
+            return {"schema_version": SCHEMA_VERSION, "batches": [], "runs": []}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            msg = f"{path}: the workspace manifest cannot be read ({exc}); restore it from a backup"
+            raise WorkspaceError(msg) from None
+        if data.get("schema_version") != SCHEMA_VERSION:
+            msg = (f"{path}: workspace schema version {data.get('schema_version')} is not "
+                   f"{SCHEMA_VERSION}; re-ingest into a new workspace")
+            raise WorkspaceError(msg)
+        return data
+
+    def _write_manifest(self, data: dict[str, Any]) -> None:
+        """Commit a new manifest atomically."""
+        atomic_write_bytes(self.path / MANIFEST, json.dumps(data, indent=2, sort_keys=True).encode("utf-8"))
+
+    def batches(self, *, include_superseded: bool = False) -> list[dict[str, Any]]:
+        """Committed batch entries, oldest first."""
+        entries = self.manifest()["batches"]
+        return [b for b in entries if include_superseded or not b.get("superseded_by")]
+
+    # -- locking -----------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the workspace's writer lock; wait up to ``lock_timeout`` seconds, then fail clearly."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path / ".lock"
+        fh = lock_path.open("a+")
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "another process"
+                    fh.close()
+                    msg = (f"workspace {self.path} is being written by {holder}; wait for it to finish "
+                           f"and try again (waited {self.lock_timeout:g} s)")
+                    raise WorkspaceError(msg) from None
+                time.sleep(0.1)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} since {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fh.close()
+
+    # -- batches -----------------------------------------------------------------------------------------
+
+    def find_source(self, sha256: str, mapping: dict[str, Any]) -> dict[str, Any] | None:
+        """The live batch that stored this exact file with this exact mapping, if any."""
+        for entry in self.batches():
+            if entry["source_sha256"] == sha256 and entry.get("mapping") == mapping:
+                return entry
+        return None
+
+    def _collect_orphans(self, manifest: dict[str, Any]) -> None:
+        """Remove files left by a writer that died before committing (not listed in the manifest)."""
+        known = {b["batch_id"] for b in manifest["batches"]}
+        known_runs = {r["run_id"] for r in manifest["runs"]}
+        for folder in [self.path / "tables" / t for t in TABLES] + [self.path / "quarantine", self.path / "issues"]:
+            if folder.is_dir():
+                for file in folder.iterdir():
+                    if file.name.startswith(".") or file.stem not in known:
+                        file.unlink(missing_ok=True)
+        runs = self.path / "runs"
+        if runs.is_dir():
+            for run_dir in runs.iterdir():
+                if run_dir.name not in known_runs:
+                    shutil.rmtree(run_dir, ignore_errors=True)
+
+    def commit_batch(self, batch: Batch, *, replace: bool = False) -> dict[str, Any]:
+        """Write a batch's files, then commit the manifest entry that makes it visible; return the entry."""
+        with self.lock():
+            manifest = self.manifest()
+            self._collect_orphans(manifest)
+            seq = 1 + max((int(b["batch_id"].split("-")[0]) for b in manifest["batches"]), default=0)
+            batch_id = f"{seq:06d}-{batch.source_sha256[:10]}"
+            counts: dict[str, int] = {}
+            for name, frame in batch.tables.items():
+                stored = frame.assign(batch_id=batch_id)
+                counts[name] = len(stored)
+                atomic_write_parquet(self.path / "tables" / name / f"{batch_id}.parquet",
+                                     to_arrow(stored, table_schema(name)), self.compression)
+            quarantine = batch.quarantine.assign(batch_id=batch_id)
+            atomic_write_parquet(self.path / "quarantine" / f"{batch_id}.parquet",
+                                 pa.Table.from_pandas(quarantine.astype({"source_row": "Int64"}),
+                                                      preserve_index=False), self.compression)
+            atomic_write_parquet(self.path / "issues" / f"{batch_id}.parquet",
+                                 to_arrow(batch.issues, issues_schema()), self.compression)
+            entry = {
+                "batch_id": batch_id,
+                "source_file": batch.source_file,
+                "source_sheet": batch.sheet,
+                "source_sha256": batch.source_sha256,
+                "source_kind": batch.source_kind,
+                "mapping": batch.mapping,
+                "rows_read": batch.rows_read,
+                "rows_stored": batch.rows_stored,
+                "rows_quarantined": batch.rows_quarantined,
+                "table_rows": counts,
+                "issues": {"errors": int((batch.issues["severity"] == "error").sum()),
+                           "warnings": int((batch.issues["severity"] == "warning").sum())},
+                "notes": batch.notes,
+                "schema_version": SCHEMA_VERSION,
+                "procrisk_version": __version__,
+                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            }
+            if replace:
+                for old in manifest["batches"]:
+                    if old["source_file"] == batch.source_file and not old.get("superseded_by"):
+                        old["superseded_by"] = batch_id
+            manifest["batches"].append(entry)
+            self._write_manifest(manifest)
+            return entry
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def _files(self, folder: Path, batch_ids: list[str] | None = None) -> list[Path]:
+        """Files of live batches in a folder, in batch order."""
+        ids = [b["batch_id"] for b in self.batches()]
+        if batch_ids is not None:
+            ids = [i for i in ids if i in batch_ids]
+        return [folder / f"{i}.parquet" for i in ids if (folder / f"{i}.parquet").is_file()]
+
+    def read_table(self, name: str, columns: list[str] | None = None,
+                   batch_ids: list[str] | None = None) -> pd.DataFrame:
+        """All live rows of a canonical table (optionally only some columns) as a DataFrame."""
+        if name not in TABLES:
+            msg = f"no table '{name}'; tables are: {', '.join(TABLES)}"
+            raise NotFoundError(msg)
+        schema = table_schema(name)
+        if columns is not None:
+            schema = pa.schema([schema.field(c) for c in columns])
+        files = self._files(self.path / "tables" / name, batch_ids)
+        if not files:
+            return schema.empty_table().to_pandas()
+        parts = [pq.read_table(f, columns=schema.names, schema=schema) for f in files]
+        return pa.concat_tables(parts).to_pandas(types_mapper=_types_mapper, date_as_object=False)
+
+    def read_issues(self, batch_ids: list[str] | None = None) -> pd.DataFrame:
+        """The issues of live batches."""
+        files = self._files(self.path / "issues", batch_ids)
+        if not files:
+            return issues_schema().empty_table().to_pandas()
+        return pa.concat_tables([pq.read_table(f) for f in files]).to_pandas(types_mapper=_types_mapper)
+
+    def read_quarantine(self, batch_ids: list[str] | None = None) -> pd.DataFrame:
+        """Quarantined rows of live batches, with their reasons."""
+        files = self._files(self.path / "quarantine", batch_ids)
+        if not files:
+            return pd.DataFrame(columns=["source_file", "source_sheet", "source_row", "table", "reasons",
+                                         "cells", "batch_id"])
+        return pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
+
+
+def _types_mapper(arrow_type: pa.DataType) -> Any:
+    """Map Arrow types to pandas nullable dtypes so missing stays missing (never False or 0)."""
+    mapping = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
+               pa.string(): pd.StringDtype()}
+    return mapping.get(arrow_type)

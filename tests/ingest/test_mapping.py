@@ -1,0 +1,86 @@
+"""Automatic and explicit column mapping."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from procrisk.errors import ConfigError
+from procrisk.ingest.mapping import dump_mapping, guess_table, load_mapping, score_header, suggest_mapping
+
+from helpers import REAL
+
+
+def _headers(name: str) -> list[str]:
+    with (REAL / "tabular" / name).open(encoding="utf-8") as fh:
+        return next(csv.reader(fh))
+
+
+@pytest.mark.parametrize(("header", "column"), [
+    ("Contract Reference", "contract_id"),
+    ("Successful Supplier", "supplier_name"),
+    ("Awarded Amount", "award_value"),
+    ("Value (£)", "award_value"),
+    ("Montant attribué", "award_value"),
+    ("Titulaire", "supplier_name"),
+    ("Adjudicatario", "supplier_name"),
+    ("Fecha de adjudicación", "award_date"),
+    ("Auftragnehmer", "supplier_name"),
+    ("Zuschlagsdatum", "award_date"),
+    ("Pays d'origine", "origin_country"),
+    ("CPV code", "classification_code"),
+    ("No. of bids", "number_of_tenderers"),
+    ("Sub-contractors", "subcontractors"),
+    ("SUPPLIER_COUNTRY", "supplier_country"),
+])
+def test_common_headers_in_four_languages_map_with_high_confidence(header: str, column: str) -> None:
+    found, confidence = score_header(header, "contracts")
+    assert found == column
+    assert confidence >= 0.75
+
+
+def test_toronto_register_maps_its_key_columns() -> None:
+    mapping = suggest_mapping(_headers("toronto-bids-awarded-contracts.csv"), "contracts")
+    assert mapping.mapped["Successful Supplier"] == "supplier_name"
+    assert mapping.mapped["Awarded Amount"] == "award_value"
+    assert mapping.mapped["Award Date"] == "award_date"
+    # "Division" and "Buyer Name" both name the buyer exactly; the first header wins and the other is kept as an
+    # extra. For Toronto that is right: "Buyer Name" holds the purchasing agent's name, not the authority.
+    assert mapping.mapped["Division"] == "buyer_name"
+    assert "Buyer Name" not in mapping.mapped
+    assert mapping.mapped["Solicitation Document Description"] == "description"
+    assert len(set(mapping.mapped.values())) == len(mapping.mapped)  # one header per canonical column
+
+
+def test_usaspending_subawards_map_supplier_amount_and_naics() -> None:
+    mapping = suggest_mapping(_headers("usaspending-dhs-ice-contract-subawards.csv"), "contracts")
+    assert mapping.mapped["subawardee_name"] == "supplier_name"
+    assert mapping.mapped["subaward_amount"] == "award_value"
+    assert mapping.mapped["subaward_naics_code"] == "classification_code"
+    assert mapping.mapped["subaward_action_date"] == "award_date"
+
+
+def test_questionnaire_headers_are_recognised_as_the_suppliers_table() -> None:
+    headers = ["Company name", "Company number", "Country", "Uses labour recruiters", "Who pays recruitment fees",
+               "Holds passports", "Modern slavery statement URL", "Annual turnover", "Grievance mechanism"]
+    assert guess_table(headers) == "suppliers"
+    assert guess_table(_headers("toronto-bids-awarded-contracts.csv")) == "contracts"
+
+
+def test_mapping_file_round_trips_and_rejects_unknown_columns(tmp_path: Path) -> None:
+    mapping = suggest_mapping(["Contract Ref", "Vendor", "Officer notes"], "contracts")
+    path = tmp_path / "m.yaml"
+    path.write_text(dump_mapping(mapping, source="register.xlsx"))
+    loaded = load_mapping(path)
+    assert loaded.columns == mapping.columns
+    path.write_text("table: contracts\ncolumns:\n  Vendor: suplier_name\n")
+    with pytest.raises(ConfigError, match="did you mean 'supplier_name'"):
+        load_mapping(path)
+    path.write_text("table: contracts\ncolumns:\n  A: title\n  B: title\n")
+    with pytest.raises(ConfigError, match="mapped from both"):
+        load_mapping(path)
+    path.write_text("table: contracts\ncolums: {}\n")
+    with pytest.raises(ConfigError, match="needs 'table' and a 'columns'"):
+        load_mapping(path)
