@@ -30,6 +30,9 @@ from procrisk.schema.columns import ISSUE_NAMES, TABLES
 from procrisk.schema.issues import IssueLog
 
 Progress = Callable[[str, float], None]
+# A row with none of these (and no key) describes nothing: it is quarantined, never given a generated key.
+_IDENTITY = {"contracts": ("contract_id", "title", "description", "supplier_name", "supplier_id"),
+             "suppliers": ("supplier_id", "supplier_name", "registration_ids")}
 _ROW = "_row"  # position of the input row in its RawTable; shared by the rows one input row splits into
 
 
@@ -202,6 +205,15 @@ def _derive(frame: pd.DataFrame, table: str, *, stem: str, source_rows: pd.Serie
             frame["runner_up_price_gap"] = gap.where((other >= award) & (award > 0))
     key = TABLES[table].key
     missing = frame[key].isna() if key in frame else pd.Series(True, index=frame.index)
+    identity = [c for c in _IDENTITY[table] if c in frame]
+    empty = missing & (frame[identity].isna().all(axis=1) if identity else True)
+    for row in source_rows[empty]:
+        log.add(row=int(row), column=key, value="",
+                problem=f"the row has no {', '.join(_IDENTITY[table])}: it describes no "
+                        f"{table[:-1]} (a totals, subtotal or note row?)",
+                fix="Delete totals and note rows from the data, or fill in what the row is about.",
+                severity="error", code=f"{table}.no_identity", table=table)
+    missing &= ~empty
     if missing.any():
         if table == "contracts":
             generated = stem + "#" + source_rows[missing].astype(str)
@@ -342,6 +354,7 @@ def prepare_file(
         return _prepare_ocds(path, sha, dayfirst=dayfirst, progress=progress)
     raw = read_tabular(path, kind, sheet=sheet or (mapping.sheet if mapping else None),
                        header_row=mapping.header_row if mapping else None)
+    raw.source_file = path.name
     if progress:
         progress("reading", 1.0)
     chosen = resolve_mapping(raw, table=table, mapping=mapping, min_confidence=min_confidence)

@@ -131,6 +131,25 @@ ENRICHMENT_CONTRACTS = (
     C("tip_year", "int", "Year of the TIP Report the tiers come from.", group="enrichment", derived=True),
 )
 
+# Columns added by the scikit-learn estimators (procrisk.ml) before rules run; rules read them like any other.
+ML_CONTRACTS = (
+    C("supplier_key", "code", "Resolved supplier entity: one key for every spelling and id of one supplier, "
+      "stable when unrelated data is added (procrisk.ml.suppliers).", group="ml", derived=True),
+    C("cpv_division_inferred", "code", "CPV division predicted from title and description when the code is "
+      "missing (procrisk.ml.category).", group="ml", derived=True),
+    C("cpv_group_inferred", "code", "CPV group (3 digits) predicted when confident.", group="ml", derived=True),
+    C("category_probability", "float", "Probability of cpv_division_inferred (0..1).", group="ml", derived=True),
+    C("price_peer_ratio", "float", "Award value / median award of comparable contracts (same CPV group, "
+      "country and year, or a coarser fallback group).", group="ml", derived=True),
+    C("price_peer_median", "float", "Median award value of the peer group.", group="ml", derived=True),
+    C("price_peer_count", "int", "Number of comparable contracts in the peer group.", group="ml", derived=True),
+    C("price_peer_group", "text", "Description of the peer group, e.g. 'CPV 909 cleaning services, GB, 2024'.",
+      group="ml", derived=True),
+    C("price_anomaly_score", "float", "Robust low-price anomaly score (higher = more abnormally low).",
+      group="ml", derived=True),
+    C("price_estimate_ratio", "float", "Award value / the buyer's estimated value.", group="ml", derived=True),
+)
+
 CONTRACT_TYPES = ("goods", "services", "works")
 PROCUREMENT_METHODS = ("open", "selective", "limited", "direct")
 RISK_RATINGS = ("high", "medium", "low")
@@ -338,6 +357,7 @@ CONTRACTS = Table(
         C("hotline_posted", "bool", "Worker hotline information posted at the delivery site.",
           group="monitoring", synonyms=("hotline posted", "worker hotline")),
         *ENRICHMENT_CONTRACTS,
+        *ML_CONTRACTS,
     ),
 )
 
@@ -352,6 +372,8 @@ SUPPLIERS = Table(
           synonyms=CONTRACTS["supplier_name"].synonyms + ("legal name", "name", "company name", "raison sociale",
                                                           "razón social", "nombre", "unternehmen")),
         C("supplier_name_key", "code", "Normalised supplier name used to group spellings.", group="identity",
+          derived=True),
+        C("supplier_key", "code", "Resolved supplier entity key (procrisk.ml.suppliers).", group="identity",
           derived=True),
         C("registration_ids", "list", "Scheme-qualified registration ids (e.g. GB-COH-01234567, MX-RFC-...).",
           group="identity", synonyms=("registration ids", "identifiers", "additional identifiers",
