@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import REAL
 
+from helpers import REAL
 from procrisk.cli import main
 from procrisk.store import Workspace
 
@@ -24,7 +24,8 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-REGISTER = """Contract reference,Title,Supplier,Supplier country,Award value,Currency,Award date,CPV code,Procedure,Number of bids
+REGISTER = """\
+Contract reference,Title,Supplier,Supplier country,Award value,Currency,Award date,CPV code,Procedure,Number of bids
 CR-1,Office cleaning,Acme Cleaning Ltd,United Kingdom,"12,000.50",GBP,03/04/2024,90910000-9,Open,1
 CR-2,Uniforms,Brightstar Textiles,Bangladesh,TBC,GBP,05/04/2024,18110000-3,Direct award,1
 CR-3,Laptops,Comptech GmbH; Datavolt BV,Allemagne,"1,500.00",EUR,17/04/2024,30213100-6,Restricted,4
@@ -89,7 +90,7 @@ def test_validate_stores_nothing_and_exits_1_on_errors(capsys, workspace, regist
 
 def test_mapping_suggest_writes_an_editable_file_that_ingest_uses(capsys, workspace, register, tmp_path) -> None:
     mapping = tmp_path / "mapping.yaml"
-    code, out, _ = run(capsys, "mapping", "suggest", register, "--out", mapping)
+    code, _, _ = run(capsys, "mapping", "suggest", register, "--out", mapping)
     assert code == 0 and mapping.exists()
     text = mapping.read_text()
     assert "Supplier: supplier_name" in text and "confidence" in text
@@ -124,7 +125,8 @@ def test_status_lists_batches_and_counts(capsys, workspace, register) -> None:
 
 
 def test_toronto_register_ingests_with_every_row_accounted_for(capsys, workspace) -> None:
-    code, out, err = run(capsys, "--workspace", workspace, "ingest", REAL / "tabular" / "toronto-bids-awarded-contracts.csv")
+    path = REAL / "tabular" / "toronto-bids-awarded-contracts.csv"
+    code, _, err = run(capsys, "--workspace", workspace, "ingest", path)
     assert code == 0, err
     entry = Workspace(workspace).batches()[0]
     assert entry["rows_read"] == 707

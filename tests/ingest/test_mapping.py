@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from helpers import REAL
 from procrisk.errors import ConfigError
 from procrisk.ingest.mapping import dump_mapping, guess_table, load_mapping, score_header, suggest_mapping
-
-from helpers import REAL
 
 
 def _headers(name: str) -> list[str]:

@@ -23,7 +23,7 @@ from procrisk.ingest.normalise.cpv import normalise_classification
 from procrisk.ingest.normalise.dates import parse_dates
 from procrisk.ingest.normalise.lists import split_names
 from procrisk.ingest.normalise.names import name_key
-from procrisk.ingest.normalise.problems import PROBLEMS
+from procrisk.ingest.normalise.problems import describe
 from procrisk.ingest.raw import RawTable
 from procrisk.ingest.sniff import detect_format
 from procrisk.schema.columns import ISSUE_NAMES, TABLES
@@ -113,13 +113,14 @@ def _extras(frame: pd.DataFrame) -> pd.Series:
 
 def _issue_rows(
     problems: pd.Series, raw_values: pd.Series, *, header: str, table: str, rows: pd.Series, required: bool,
+    allowed: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Issues-table rows for the problem codes found in one column."""
     mask = problems.notna().to_numpy()
     if not mask.any():
         return pd.DataFrame(columns=list(ISSUE_NAMES))
     codes = problems[mask].astype(str)
-    known = [PROBLEMS[c] for c in codes]
+    known = [describe(c, allowed) for c in codes]
     severity = ["error" if required or p.severity == "error" else "warning" for p in known]
     return pd.DataFrame({
         "source_sheet": None,
@@ -173,7 +174,7 @@ def _normalise(
                 out[f"_{name}_currency_hint"] = extra
         notes.extend(f"{headers.get(name, name)}: {n}" for n in result.notes)
         issues.append(_issue_rows(result.problems, values, header=headers.get(name, name), table=table,
-                                  rows=source_rows, required=column.required))
+                                  rows=source_rows, required=column.required, allowed=column.allowed))
         if progress:
             progress(f"normalising {table}", (i + 1) / max(len(columns), 1))
     return _Typed(out, issues, notes)

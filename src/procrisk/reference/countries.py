@@ -14,7 +14,8 @@ _DATA = files("procrisk.reference") / "data" / "countries"
 # Columns of country-codes.csv that hold a name or code meaning exactly one country.
 _NAME_COLUMNS = (
     "ISO3166-1-Alpha-2", "ISO3166-1-Alpha-3", "official_name_en", "official_name_fr", "official_name_es",
-    "official_name_ru", "official_name_cn", "official_name_ar", "UNTERM English Short", "UNTERM English Formal",
+    "official_name_ru", "official_name_cn", "official_name_ar", "UNTERM English Short",
+    "UNTERM English Formal",
     "UNTERM French Short", "UNTERM French Formal", "UNTERM Spanish Short", "UNTERM Spanish Formal",
     "UNTERM Russian Short", "UNTERM Russian Formal", "UNTERM Chinese Short", "UNTERM Chinese Formal",
     "UNTERM Arabic Short", "UNTERM Arabic Formal", "CLDR display name",
@@ -53,36 +54,43 @@ def _candidates(name: str) -> list[str]:
 def _tables() -> tuple[dict[str, str], dict[str, str]]:
     """Build (folded name -> iso2, iso2 -> display name) once from the packaged CSV files."""
     index: dict[str, str] = {}
+    weak: dict[str, str] = {}  # names with their bracketed part removed: used only where no full name matches
     clashes: set[str] = set()
+    weak_clashes: set[str] = set()
     display: dict[str, str] = {}
 
-    def add(name: str, iso2: str) -> None:
+    def add(name: str, iso2: str, *, is_weak: bool = False) -> None:
         """Index one folded name; a name claimed by two countries is dropped (aliases decide those)."""
         key = fold(name)
+        target, clashed = (weak, weak_clashes) if is_weak else (index, clashes)
         if not key:
             return
-        if index.get(key, iso2) != iso2:
-            clashes.add(key)
-        index.setdefault(key, iso2)
+        if target.get(key, iso2) != iso2:
+            clashed.add(key)
+        target.setdefault(key, iso2)
 
     with (_DATA / "country-codes.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             iso2 = row["ISO3166-1-Alpha-2"].strip()
             if not iso2:
                 continue
-            display[iso2] = _DISPLAY_OVERRIDES.get(iso2) or row["CLDR display name"] or row["official_name_en"]
+            display[iso2] = (_DISPLAY_OVERRIDES.get(iso2) or row["CLDR display name"]
+                             or row["official_name_en"])
             for column in _NAME_COLUMNS:
                 value = row[column].strip()
                 if value:
                     add(value, iso2)
                     if "(" in value:
-                        add(_PAREN.sub(" ", value), iso2)
+                        add(_PAREN.sub(" ", value), iso2, is_weak=True)
     with (_DATA / "country-names-de.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             add(row["name_de"], row["iso2"])
             display.setdefault(row["iso2"], row["name_de"])
     for key in clashes:
         del index[key]
+    for key, iso2 in weak.items():
+        if key not in weak_clashes and key not in clashes:
+            index.setdefault(key, iso2)
     with (_DATA / "aliases.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             index[fold(row["alias"])] = row["iso2"]

@@ -16,7 +16,7 @@ SYMBOLS: dict[str, str] = {
     "c$": "CAD", "ca$": "CAD", "can$": "CAD", "a$": "AUD", "au$": "AUD", "nz$": "NZD", "hk$": "HKD",
     "s$": "SGD", "r$": "BRL", "mx$": "MXN", "mex$": "MXN", "₹": "INR", "₩": "KRW", "₦": "NGN", "₱": "PHP",
     "₽": "RUB", "₺": "TRY", "₴": "UAH", "₫": "VND", "₪": "ILS", "฿": "THB", "₲": "PYG", "₡": "CRC",
-    "rmb": "CNY", "元": "CNY", "人民币": "CNY", "chf": "CHF", "fr.": "CHF", "sfr": "CHF",
+    "rmb": "CNY", "元": "CNY", "人民币": "CNY", "chf": "CHF", "fr": "CHF", "sfr": "CHF",
 }
 # Symbols shared by several currencies: read as the most common one, with a warning.
 AMBIGUOUS_SYMBOLS: dict[str, str] = {"$": "USD", "¥": "JPY", "dollar": "USD", "dollars": "USD", "kr": "SEK"}
@@ -49,3 +49,13 @@ def is_current(code: str) -> bool:
 def codes() -> frozenset[str]:
     """Every code in the codelist."""
     return frozenset(_codes())
+
+
+@cache
+def title_index() -> dict[str, str]:
+    """Lower-case currency titles that name one current code ("us dollar" -> USD, "mexican peso" -> MXN)."""
+    seen: dict[str, set[str]] = {}
+    for code, (title, until) in _codes().items():
+        if not until:
+            seen.setdefault(title.casefold(), set()).add(code)
+    return {title: next(iter(found)) for title, found in seen.items() if len(found) == 1}

@@ -34,10 +34,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from procrisk.version import __version__
 from procrisk.errors import NotFoundError, WorkspaceError
 from procrisk.schema.arrow import issues_schema, table_schema
 from procrisk.schema.columns import TABLES
+from procrisk.version import __version__
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"

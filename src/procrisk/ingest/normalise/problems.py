@@ -46,7 +46,8 @@ PROBLEMS: dict[str, Problem] = {
                                "Use the English country name or its ISO code (e.g. GB, MX)."),
     "currency.unknown": Problem(W, "not an ISO 4217 currency code; the value was left empty",
                                 "Use the three-letter ISO code, e.g. EUR, USD, MXN."),
-    "currency.ambiguous_symbol": Problem(W, "the symbol is used by several currencies; read as the most common "
+    "currency.ambiguous_symbol": Problem(W, "the symbol is used by several currencies; read as the most "
+                                         "common "
                                          "one ($ as USD, ¥ as JPY, kr as SEK)",
                                          "Use the three-letter ISO code, e.g. USD, CAD, CNY.",
                                          nulls_value=False),

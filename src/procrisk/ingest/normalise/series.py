@@ -42,9 +42,18 @@ def distinct(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
 def spread(per_unique: list[Any] | np.ndarray, codes: np.ndarray, *, missing: Any = None) -> np.ndarray:
     """Map one result per distinct value back onto every row (``missing`` where the code is -1)."""
     table = np.empty(len(per_unique) + 1, dtype=object)
-    table[:-1] = per_unique
+    for i, item in enumerate(per_unique):  # element by element: lists must stay Python lists
+        table[i] = item
     table[-1] = missing
     return table[codes]
+
+
+def spread_text(per_unique: list[str | None], codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """One text (or None) per distinct value mapped back onto every row as a string Series (Arrow take)."""
+    table = pa.array(per_unique, type=pa.large_string())
+    if not len(table):
+        return arrow_text_series(pa.nulls(len(codes), pa.large_string()), index)
+    return arrow_text_series(table.take(pa.array(codes, mask=codes < 0)), index)
 
 
 def map_distinct(
@@ -61,10 +70,16 @@ def map_distinct(
     return results, problems, uniques, codes
 
 
+def arrow_text_series(arr: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """An Arrow string array as a pandas string Series (zero-copy)."""
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=index, dtype=STRING)
+
+
 def text_series(values: np.ndarray | list[Any], index: pd.Index) -> pd.Series:
     """An object array of str/None as a pandas string Series."""
-    return pd.Series(pa.array(values, type=pa.string()).to_pandas(types_mapper={pa.string(): STRING}.get),
-                     index=index, dtype=STRING) if len(values) else pd.Series([], index=index, dtype=STRING)
+    return arrow_text_series(pa.array(values, type=pa.large_string()), index)
 
 
 def problem_series(problems: np.ndarray | list[Any] | None, index: pd.Index) -> pd.Series:
@@ -78,8 +93,7 @@ def as_arrow_text(values: pd.Series) -> pa.Array:
     """A column as an Arrow string array (non-text objects rendered with str, missing as null)."""
     if isinstance(values.dtype, pd.StringDtype):
         arr = pa.array(values.array)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        return arr.cast(pa.string()) if arr.type != pa.string() else arr
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     obj = values.to_numpy(dtype=object, na_value=None)
-    return pa.array([None if v is None else v if isinstance(v, str) else str(v) for v in obj], type=pa.string())
+    return pa.array([None if v is None else v if isinstance(v, str) else str(v) for v in obj],
+                    type=pa.large_string())

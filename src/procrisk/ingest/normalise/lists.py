@@ -1,0 +1,94 @@
+"""List columns: several names, ids or countries in one cell split into a Python list per row.
+
+Names split on ";", "|", new lines and " / " (with spaces, so "A/S" survives), and on "," only where the
+piece after the comma is not a legal form ("XL ASSOCIATES, INC." stays one name, "Acme Ltd, Beta GmbH" is
+two). " and " and " & " never split: "Johnson & Johnson" is one company.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from procrisk.ingest.normalise.legal_forms import is_legal_form
+from procrisk.ingest.normalise.result import Normalised
+from procrisk.ingest.normalise.series import distinct, is_missing_token, problem_series, spread
+from procrisk.reference import countries
+
+_STRONG = re.compile(r"\s*(?:[;|\n\r\t]|\s/\s)\s*")
+_COMMA = re.compile(r"\s*,\s*")
+_ITEM = re.compile(r"\s*(?:[;|\n\r\t,]|\s/\s)\s*")
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    """Trimmed, non-empty items in first-seen order without repeats."""
+    seen: dict[str, None] = {}
+    for item in items:
+        text = " ".join(item.split())
+        if text and not is_missing_token(text):
+            seen.setdefault(text, None)
+    return list(seen)
+
+
+_ANY_SEPARATOR = re.compile(r"[;|\n\r\t,]|\s/\s")
+
+
+def split_name_cell(text: str) -> list[str]:
+    """Split one cell naming several organisations, keeping legal-form suffixes with their name."""
+    if not _ANY_SEPARATOR.search(text):
+        return _dedupe([text])
+    names: list[str] = []
+    for chunk in _STRONG.split(text):
+        pieces = _COMMA.split(chunk)
+        merged: list[str] = []
+        for piece in pieces:
+            if merged and (is_legal_form(piece) or not piece):
+                merged[-1] = f"{merged[-1]}, {piece}" if piece else merged[-1]
+            else:
+                merged.append(piece)
+        names.extend(merged)
+    return _dedupe(names)
+
+
+def _per_distinct(values: pd.Series, func: Any) -> pd.Series:
+    """Apply a cell -> list function once per distinct value; missing cells stay None."""
+    codes, uniques = distinct(values)
+    lists = [func(str(u)) or None for u in uniques]
+    return pd.Series(spread(lists, codes), index=values.index, dtype=object)
+
+
+def split_names(values: pd.Series) -> pd.Series:
+    """Each cell as a list of organisation names (None where the cell is empty)."""
+    return _per_distinct(values, split_name_cell)
+
+
+def parse_name_list(values: pd.Series) -> Normalised:
+    """A list column of names (e.g. subcontractors)."""
+    return Normalised(split_names(values), problem_series(None, values.index), [])
+
+
+def parse_list(values: pd.Series) -> Normalised:
+    """A list column of ids or short values, split on ; | , new lines and ' / '."""
+    return Normalised(_per_distinct(values, lambda text: _dedupe(_ITEM.split(text))),
+                      problem_series(None, values.index), [])
+
+
+def parse_country_list(values: pd.Series) -> Normalised:
+    """A list column of countries: split, then each item resolved to an ISO alpha-2 code.
+
+    Unknown items are dropped from the list and the row is flagged ``country.unknown``.
+    """
+    codes, uniques = distinct(values)
+    lists: list[list[str] | None] = []
+    problems: list[str | None] = []
+    for value in uniques:
+        items = _dedupe(_ITEM.split(str(value)))
+        found = [countries.lookup(item) for item in items]
+        known = list(dict.fromkeys(code for code in found if code))
+        lists.append(known or None)
+        problems.append("country.unknown" if any(code is None for code in found) else None)
+    return Normalised(pd.Series(spread(lists, codes), index=values.index, dtype=object),
+                      problem_series(np.asarray(spread(problems, codes), dtype=object), values.index), [])

@@ -1,0 +1,42 @@
+"""Supplier name keys: one key for the spellings of one company ("ACME Ltd", "Acme Limited", "Acme Ltd (UK)").
+
+The key is case- and accent-folded, & is read as "and", dots and apostrophes are dropped ("S.A." -> "sa",
+"O'Neill" -> "oneill"), other punctuation becomes a space, short bracketed country or form tags such as
+"(UK)" or "(Pty)" are dropped, and legal forms at the end of the name (Ltd, PLC, LLC, Inc, GmbH, S.A. de C.V.,
+S.p.A., B.V., Pty Ltd, Oy, A/S, ...) are removed. Distinct names are keyed once with Arrow string kernels.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from procrisk.ingest.normalise.legal_forms import TRAILING_FORMS
+from procrisk.ingest.normalise.series import STRING, distinct
+
+
+def _key_array(arr: pa.Array) -> pa.Array:
+    """Name keys for an Arrow string array of names."""
+    text = pc.utf8_normalize(arr, "NFKD")
+    text = pc.replace_substring_regex(text, r"\p{Mn}+", "")
+    text = pc.replace_substring(pc.utf8_lower(text), "ß", "ss")
+    text = pc.replace_substring_regex(text, r"\(\s*[a-z.]{1,5}\s*\)", " ")  # (UK), (U.K.), (Pty), (USA)
+    text = pc.replace_substring(text, "&", " and ")
+    text = pc.replace_substring(text, "a/s", "as")
+    text = pc.replace_substring_regex(text, r"[.'’`´]", "")
+    text = pc.replace_substring_regex(text, r"[^\p{L}\p{N}]+", " ")
+    text = pc.utf8_trim_whitespace(text)
+    stripped = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.binary_join_element_wise(
+        pa.scalar(" ", text.type), text, pa.scalar("", text.type)), TRAILING_FORMS, ""))
+    keep = pc.greater(pc.utf8_length(stripped), 0)
+    text = pc.if_else(keep, stripped, text)
+    return pc.if_else(pc.equal(pc.utf8_length(text), 0), pa.scalar(None, text.type), text)
+
+
+def name_key(values: pd.Series) -> pd.Series:
+    """The grouping key of each supplier name (string dtype; missing where the name is missing)."""
+    codes, uniques = distinct(values)
+    keys = _key_array(pa.array([str(u) for u in uniques], type=pa.large_string()))
+    taken = keys.take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index, dtype=STRING)

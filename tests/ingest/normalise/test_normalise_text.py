@@ -1,0 +1,165 @@
+"""Text, list and name-key columns."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from procrisk.ingest.normalise.lists import parse_country_list, parse_list, split_names
+from procrisk.ingest.normalise.names import name_key
+from procrisk.ingest.normalise.text import clean_text
+
+
+def test_text_is_tidied_not_changed() -> None:
+    values = pd.Series(
+        [
+            "  Cleaning  services ",
+            "x\u200by",
+            "tab\there",
+            "Cafe\u0301",
+            None,
+            "   ",
+            "nb\u00a0sp",
+            "\ufeffBOM",
+            "line\nbreak",
+            "Zoë Ltd",
+            "ctl\x01x",
+            "中国  x",
+        ],
+        dtype="string",
+    )
+    result = clean_text(values)
+    assert str(result.values.dtype) == "string"
+    assert [None if pd.isna(v) else v for v in result.values] == [
+        "Cleaning services",
+        "xy",
+        "tab here",
+        "Café",
+        None,
+        None,
+        "nb sp",
+        "BOM",
+        "line break",
+        "Zoë Ltd",
+        "ctl x",
+        "中国 x",
+    ]
+    assert result.problems.isna().all()
+
+
+def test_text_from_ocds_objects() -> None:
+    result = clean_text(pd.Series([" a ", 12, None], dtype=object))
+    assert [None if pd.isna(v) else v for v in result.values] == ["a", "12", None]
+
+
+def test_text_cells_next_to_each_other_do_not_leak() -> None:
+    result = clean_text(pd.Series(["end ", " start", "a", "  b"], dtype="string"))
+    assert result.values.tolist() == ["end", "start", "a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "names"),
+    [
+        ("XL ASSOCIATES, INC.", ["XL ASSOCIATES, INC."]),
+        ("Acme Ltd, Beta GmbH", ["Acme Ltd", "Beta GmbH"]),
+        ("Johnson & Johnson", ["Johnson & Johnson"]),
+        ("Smith and Sons Ltd", ["Smith and Sons Ltd"]),
+        (
+            "Acme Ltd; Beta GmbH | Gamma SA\nDelta Oy / Epsilon AB",
+            ["Acme Ltd", "Beta GmbH", "Gamma SA", "Delta Oy", "Epsilon AB"],
+        ),
+        ("Maersk A/S", ["Maersk A/S"]),
+        ("Grupo Bimbo, S.A.B. de C.V.", ["Grupo Bimbo, S.A.B. de C.V."]),
+        ("Acme, LLC; Beta, Inc.", ["Acme, LLC", "Beta, Inc."]),
+        ("Acme Ltd; Acme Ltd", ["Acme Ltd"]),
+        ("  Acme   Ltd  ", ["Acme Ltd"]),
+    ],
+)
+def test_split_names(cell: str, names: list[str]) -> None:
+    assert split_names(pd.Series([cell], dtype="string")).iloc[0] == names
+
+
+def test_split_names_keeps_missing_and_index() -> None:
+    result = split_names(pd.Series(["A; B", None, "A; B"], index=[5, 6, 7], dtype="string"))
+    assert result.dtype == object
+    assert list(result.index) == [5, 6, 7]
+    assert result.tolist() == [["A", "B"], None, ["A", "B"]]
+
+
+def test_plain_lists_and_country_lists() -> None:
+    assert parse_list(pd.Series(["GB-COH-1, MX-RFC-2; x", None], dtype="string")).values.tolist() == [
+        ["GB-COH-1", "MX-RFC-2", "x"],
+        None,
+    ]
+    result = parse_country_list(pd.Series(["UK; France, Deutschland", "Atlantis, MX", None], dtype="string"))
+    assert result.values.tolist() == [["GB", "FR", "DE"], ["MX"], None]
+    assert result.problems.tolist() == [None, "country.unknown", None]
+
+
+def test_name_key_groups_spellings_of_one_company() -> None:
+    same = [
+        "ACME Ltd",
+        "Acme Limited",
+        "ACME LTD.",
+        "Acme Ltd (UK)",
+        "Acme L.T.D",
+        "acme  ltd",
+        "Acme PLC",
+        "Acme LLC",
+        "Acme L.L.C.",
+        "Acme Inc",
+        "Acme Incorporated",
+        "Acme Corp",
+        "Acme Corporation",
+        "Acme Co",
+        "Acme Co., Ltd.",
+        "Acme GmbH",
+        "Acme AG",
+        "Acme KG",
+        "Acme S.A.",
+        "Acme SA",
+        "Acme S.A. de C.V.",
+        "Acme S. de R.L.",
+        "Acme SRL",
+        "Acme S.R.L.",
+        "Acme SAS",
+        "Acme SARL",
+        "Acme S.p.A.",
+        "Acme B.V.",
+        "Acme N.V.",
+        "Acme Pty Ltd",
+        "Acme (Pty) Ltd",
+        "Acme Oy",
+        "Acme AB",
+        "Acme A/S",
+        "ÁCME Ltd",
+    ]
+    keys = name_key(pd.Series(same, dtype="string"))
+    assert set(keys) == {"acme"}
+
+
+def test_name_key_keeps_companies_apart() -> None:
+    keys = name_key(
+        pd.Series(
+            [
+                "Acme Cleaning Ltd",
+                "Acme Catering Ltd",
+                "Johnson & Johnson",
+                "Johnson and Johnson",
+                "Müller GmbH & Co. KG",
+                None,
+                "Limited",
+            ],
+            dtype="string",
+        )
+    )
+    assert keys.tolist()[:5] == [
+        "acme cleaning",
+        "acme catering",
+        "johnson and johnson",
+        "johnson and johnson",
+        "muller",
+    ]
+    assert pd.isna(keys.iloc[5])
+    assert keys.iloc[6] == "limited"  # a name that is only a legal form keeps it
+    assert str(keys.dtype) == "string"
