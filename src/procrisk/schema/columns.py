@@ -526,6 +526,12 @@ SUPPLIERS = Table(
           group="transparency", synonyms=("kpis reported", "kpi reporting")),
         C("beneficial_owners_disclosed", "answer", "Beneficial owners disclosed (A4).", group="transparency",
           synonyms=("beneficial owners disclosed", "beneficial ownership disclosed", "ubo disclosed")),
+        C("supplier_country_tier", "enum", "US TIP Report tier of supplier_country (reference.enrich).",
+          allowed=("tier_1", "tier_2", "tier_2_watch_list", "tier_3", "special_case"), group="enrichment",
+          derived=True),
+        C("production_countries_worst_tier", "enum", "Worst US TIP Report tier over production_countries.",
+          allowed=("tier_1", "tier_2", "tier_2_watch_list", "tier_3", "special_case"), group="enrichment",
+          derived=True),
     ),
 )
 
