@@ -278,7 +278,7 @@ def _table_from_raw(
         unmapped = [h for h in frame.columns if h not in mapped]
         canonical["extras"] = _extras(frame[unmapped])
     canonical[_ROW] = np.arange(len(frame))
-    if table == "contracts":
+    if table == "contracts" and raw.table is None:  # OCDS rows are already one per supplier
         canonical = _explode_suppliers(canonical, notes)
     rows = pd.Series(raw.row_numbers[canonical[_ROW].to_numpy()], index=canonical.index)
     headers = {c: h for h, c in mapped.items()}

@@ -1,4 +1,4 @@
-"""Collects OCDS data defects as issue rows, capping repeated warnings so a big file's issue table stays usable."""
+"""Collects OCDS data defects as issue rows, capping repeated warnings so a big file's issues stay usable."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from procrisk.schema.issues import IssueLog
 
-WARNING_CAP = 200  # warnings listed per (code, column); errors are never capped (each one quarantines a row)
+WARNING_CAP = 500  # warnings listed per (code, column); errors are never capped (each one quarantines a row)
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class IssueSink:
         value: Any,
         problem: str,
         fix: str,
-        code: str,
         *,
+        code: str,
         severity: str = "warning",
         table: str = "contracts",
     ) -> None:
@@ -68,7 +68,12 @@ def write_issues(issues: list[Issue], log: IssueLog, *, cap: int = WARNING_CAP) 
     shown: Counter[tuple[str, str]] = Counter()
     left_out: Counter[tuple[str, str]] = Counter()
     first_left_out: dict[tuple[str, str], Issue] = {}
+    written: set[tuple[Any, ...]] = set()
     for issue in ordered:
+        identity = (issue.row, issue.column, issue.code, issue.member, issue.table, issue.problem)
+        if identity in written:  # the same defect reached by two paths (a party and a reference to it)
+            continue
+        written.add(identity)
         key = (issue.code, issue.column)
         if issue.severity == "warning":
             if shown[key] >= cap:

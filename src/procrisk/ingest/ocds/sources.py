@@ -1,4 +1,4 @@
-"""Reads release-shaped objects from any OCDS layout: packages, records, JSON Lines, gzip, a bare release or a folder.
+"""Reads releases from any OCDS layout: packages, records, JSON Lines, gzip, a bare release, a folder of them.
 
 Every object comes out as a ``Unit`` that says where it sits in the input (``row``: the 1-based index of the
 release or record in a package, the line number in JSON Lines; in a folder the count runs on across the files
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -22,6 +22,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jl")
 SNIFF_BYTES = 65536
 # Keys that show a JSON object is about a contracting process (used to tell OCDS from other JSON).
 RELEASE_KEYS = frozenset({"ocid", "tender", "awards", "buyer", "parties", "planning", "contracts", "tag"})
+PACKAGE_KEYS = frozenset({"releases", "records", "compiledRelease"})
 CONTENT_KEYS = frozenset({"tender", "awards", "buyer", "parties", "planning", "contracts", "bids"})
 
 Chunk = tuple[int, int]  # (member index, line number for JSON Lines or 0 for a whole JSON document)
@@ -38,6 +39,15 @@ class Unit:
     source: str
     kind: str  # "release", "compiled" (a record's compiledRelease), "linked" (no content), "unreadable"
     ocid: str | None
+
+
+@dataclass(frozen=True)
+class _At:
+    """Where the units of one JSON value come from: chunk, folder member and source name."""
+
+    chunk: Chunk
+    member: str
+    source: str
 
 
 @dataclass
@@ -57,7 +67,8 @@ class Member:
 class SourceStats:
     """What the first pass over the input found, for the reader's notes."""
 
-    layouts: dict[str, int] = field(default_factory=dict)
+    layouts: dict[str, int] = field(default_factory=dict)  # file formats: JSON, JSON Lines, gzip ...
+    shapes: dict[str, int] = field(default_factory=dict)  # top-level values: release package, release ...
     records_compiled: int = 0
     records_merged: int = 0
     records_linked: int = 0
@@ -119,9 +130,10 @@ def _publisher(package: dict[str, Any], default: str, sink: IssueSink | None) ->
         return default
     if isinstance(publisher, str) and publisher.strip():
         if sink is not None:
-            sink.add(None, "/publisher", publisher, "the package's publisher is a plain string, not an object",
+            sink.add(None, "/publisher", publisher,
+                     "the package's publisher is a plain string, not an object",
                      'Publish {"name": "..."} (OCDS Organization name); the string is used as the source.',
-                     "ocds.publisher_string")
+                     code="ocds.publisher_string")
         return publisher.strip()
     return default
 
@@ -133,21 +145,27 @@ def _release_ocid(release: Any, row: int, sink: IssueSink | None, fallback: Any 
     ocid = release.get("ocid", fallback)
     if ocid is None and fallback is not None:
         ocid = fallback
+    info = release.get("packageInfo")  # not OCDS: some re-publishers copy their package metadata here
+    if sink is not None and isinstance(info, dict) and isinstance(info.get("publisher"), str):
+        sink.add(row, "/packageInfo/publisher", info["publisher"],
+                 "the publisher is a plain string, not an object",
+                 'Publish {"name": "..."} (OCDS Organization name).', code="ocds.publisher_string")
     if sink is not None and isinstance(release.get("tag"), str):
         sink.add(row, "/tag", release["tag"], "tag is a string, not an array of release tags",
-                 'Publish tag as an array, e.g. ["award"]; the release is read anyway.', "ocds.tag_string")
+                 'Publish tag as an array, e.g. ["award"]; the release is read anyway.',
+                 code="ocds.tag_string")
     if isinstance(ocid, str) and ocid.strip():
         return ocid.strip()
     if isinstance(ocid, int | float) and not isinstance(ocid, bool):
         text = str(ocid)
         if sink is not None:
             sink.add(row, "/ocid", ocid, "ocid is a number, not a string; read as the text " + repr(text),
-                     "Publish the ocid as a JSON string.", "ocds.numeric_id")
+                     "Publish the ocid as a JSON string.", code="ocds.numeric_id")
         return text
     if sink is not None:
         sink.add(row, "/ocid", ocid, "the release has no ocid, so it cannot be tied to a contracting process",
                  "Add the ocid (prefix + process id) to the release; the row is quarantined until then.",
-                 "ocds.missing_ocid", severity="error")
+                 code="ocds.missing_ocid", severity="error")
     return None
 
 
@@ -161,7 +179,7 @@ class Source:
     """An OCDS input (a file, a gzip file or a folder of them) that can be read in full or chunk by chunk."""
 
     def __init__(self, path: Path) -> None:
-        """Look at ``path`` and list its member files; raise InputFileError when it cannot be an OCDS input."""
+        """List the member files of ``path``; raise InputFileError when it cannot be an OCDS input."""
         self.path = Path(path)
         if not self.path.exists():
             msg = f"{self.path}: no such file or folder"
@@ -194,6 +212,18 @@ class Source:
         """
         first_pass = wanted is None
         wanted_members = {c[0] for c in wanted} if wanted is not None else set()
+        kept_stats = self.stats
+        if not first_pass:
+            self.stats = SourceStats()  # a later pass must not count shapes and records again
+        try:
+            yield from self._members(sink, wanted, wanted_members)
+        finally:
+            self.stats = kept_stats
+
+    def _members(self, sink: IssueSink | None, wanted: set[Chunk] | None,
+                 wanted_members: set[int]) -> Iterator[Unit]:
+        """Yield the Units of each member file in name order (see ``units``)."""
+        first_pass = wanted is None
         row_base = 0
         for member in self.members:
             if first_pass:
@@ -216,12 +246,17 @@ class Source:
 
     def _prepare(self, member: Member, sink: IssueSink | None) -> None:
         """Decide a member's layout on the first pass; skip (with a warning) empty files in a folder."""
-        if self.is_dir and _is_blank(member.path):
+        try:
+            blank = self.is_dir and _is_blank(member.path)
+        except (OSError, EOFError) as exc:  # unreadable gzip, permissions
+            self._unreadable_member(member, sink, f"the file cannot be read: {exc}")
+            return
+        if blank:
             member.skipped = True
             if sink is not None:
                 skip = IssueSink(member=member.name)
                 skip.add(None, "", member.name, "the file in the folder is empty and was skipped",
-                         "Remove the empty file or publish its content.", "ocds.empty_file")
+                         "Remove the empty file or publish its content.", code="ocds.empty_file")
                 sink.extend(skip)
             return
         try:
@@ -244,32 +279,41 @@ class Source:
             skip = IssueSink(member=member.name)
             skip.add(None, "", member.name, problem + "; the file was skipped",
                      "Check the file is complete OCDS JSON (re-download it if it was cut short).",
-                     "ocds.unreadable_file", severity="error")
+                     code="ocds.unreadable_file", severity="error")
             sink.extend(skip)
 
-    def _jsonl_units(self, member: Member, sink: IssueSink | None, wanted: set[Chunk] | None) -> Iterator[Unit]:
+    def _jsonl_units(self, member: Member, sink: IssueSink | None,
+                     wanted: set[Chunk] | None) -> Iterator[Unit]:
         """Yield the Units of a JSON Lines member, one line at a time; a bad line is reported and skipped."""
         default = self.default_source
+        shapes = self.stats.shapes
         line_no = 0
         with _open(member.path) as handle:
-            for line_no, line in enumerate(handle, start=1):  # noqa: B007 (line_no is used after the loop)
-                chunk = (member.index, line_no)
+            for number, line in enumerate(handle, start=1):
+                line_no = number
+                chunk = (member.index, number)
                 if wanted is not None and chunk not in wanted:
                     continue
                 if not line.strip():
                     continue
-                row = member.row_base + line_no
+                row = member.row_base + number
+                at = _At(chunk, member.name, default)
                 try:
                     value = json.loads(line)
                 except ValueError as exc:
                     if sink is not None:
-                        sink.add(row, f"line {line_no}", line[:200].decode("utf-8", "replace"),
-                                 f"line {line_no} is not valid JSON ({exc}); the line was skipped",
+                        sink.add(row, f"line {number}", line[:200].decode("utf-8", "replace"),
+                                 f"line {number} is not valid JSON ({exc}); the line was skipped",
                                  "Repair or remove the line (each line must be one complete JSON object).",
-                                 "ocds.invalid_json", severity="error")
+                                 code="ocds.invalid_json", severity="error")
                     yield Unit(None, row, chunk, member.name, default, "unreadable", None)
                     continue
-                yield from self._value_units(value, row, chunk, member.name, sink, one_row=True)
+                if value.__class__ is dict and not ("releases" in value or "records" in value
+                                                     or "compiledRelease" in value):
+                    shapes["release"] = shapes.get("release", 0) + 1  # the common case, kept fast
+                    yield self._release_unit(value, row, at, sink)
+                else:
+                    yield from self._value_units(value, row, at, sink, one_row=True)
         if wanted is None:
             member.rows = line_no
 
@@ -285,8 +329,8 @@ class Source:
             self._unreadable_member(member, sink, "the JSON holds no OCDS release, record or package")
             return
         count = 0
-        for unit in self._value_units(value, member.row_base, (member.index, 0), member.name, sink,
-                                      one_row=False):
+        at = _At((member.index, 0), member.name, self.default_source)
+        for unit in self._value_units(value, member.row_base, at, sink, one_row=False):
             count = max(count, unit.row - member.row_base)
             yield unit
         member.rows = count
@@ -295,15 +339,14 @@ class Source:
     def _is_ocds(value: Any) -> bool:
         """Whether a parsed JSON document looks like OCDS at all."""
         if isinstance(value, dict):
-            return bool({"releases", "records", "compiledRelease"} & value.keys() or RELEASE_KEYS & value.keys())
+            return bool(PACKAGE_KEYS & value.keys() or RELEASE_KEYS & value.keys())
         if isinstance(value, list):
             return not value or any(isinstance(v, dict) and RELEASE_KEYS & v.keys() for v in value[:100])
         return False
 
-    def _value_units(
-        self, value: Any, base: int, chunk: Chunk, member: str, sink: IssueSink | None, *, one_row: bool,
-    ) -> Iterator[Unit]:
-        """Yield the Units of one parsed JSON value; rows count from ``base`` (or all equal it when one_row)."""
+    def _value_units(self, value: Any, base: int, at: _At, sink: IssueSink | None, *,
+                     one_row: bool) -> Iterator[Unit]:
+        """Yield the Units of one parsed JSON value; rows count on from ``base`` (or all equal it)."""
         counter = [0]
 
         def next_row() -> int:
@@ -316,67 +359,66 @@ class Source:
         items = value if isinstance(value, list) else [value]
         for item in items:
             if isinstance(item, dict) and ("records" in item or ("releases" in item and "ocid" not in item)):
-                yield from self._package_units(item, chunk, member, sink, next_row)
+                yield from self._package_units(item, at, sink, next_row)
             elif isinstance(item, dict) and ("compiledRelease" in item or "releases" in item):
-                yield from self._record_units(item, next_row(), "", chunk, member, self.default_source, sink)
+                self._note_shape("bare record")
+                yield from self._record_units(item, next_row(), at, sink, path="")
             else:
                 row = next_row()
-                self._note_layout("release" if not isinstance(value, list) else "array of releases")
-                yield self._release_unit(item, row, chunk, member, self.default_source, sink)
+                self._note_shape("bare release" if not isinstance(value, list) else "array of releases")
+                yield self._release_unit(item, row, at, sink)
 
-    def _note_layout(self, layout: str) -> None:
-        """Count one occurrence of a package layout (first pass only matters for the notes)."""
-        self.stats.layouts[layout] = self.stats.layouts.get(layout, 0) + 1
+    def _note_shape(self, shape: str) -> None:
+        """Count one top-level JSON value of a kind (package, record, release), for the notes."""
+        self.stats.shapes[shape] = self.stats.shapes.get(shape, 0) + 1
 
-    def _release_unit(
-        self, release: Any, row: int, chunk: Chunk, member: str, source: str, sink: IssueSink | None,
-        *, kind: str = "release", fallback_ocid: Any = None, path: str = "",
-    ) -> Unit:
+    def _release_unit(self, release: Any, row: int, at: _At, sink: IssueSink | None, *, kind: str = "release",
+                      fallback_ocid: Any = None, path: str = "") -> Unit:
         """Check one release and wrap it as a Unit."""
         if not isinstance(release, dict):
             if sink is not None:
                 sink.add(row, path or "/", release, "the release is not a JSON object and was skipped",
-                         "Each release must be a JSON object.", "ocds.not_an_object", severity="error")
-            return Unit(None, row, chunk, member, source, "unreadable", None)
+                         "Each release must be a JSON object.", code="ocds.not_an_object", severity="error")
+            return Unit(None, row, at.chunk, at.member, at.source, "unreadable", None)
         ocid = _release_ocid(release, row, sink, fallback_ocid)
-        return Unit(release, row, chunk, member, source, kind, ocid)
+        return Unit(release, row, at.chunk, at.member, at.source, kind, ocid)
 
-    def _package_units(self, package: dict[str, Any], chunk: Chunk, member: str, sink: IssueSink | None,
-                       next_row: Any) -> Iterator[Unit]:
+    def _package_units(self, package: dict[str, Any], at: _At, sink: IssueSink | None,
+                       next_row: Callable[[], int]) -> Iterator[Unit]:
         """Yield the Units of a release package or a record package."""
-        source = _publisher(package, self.default_source, sink)
+        at = _At(at.chunk, at.member, _publisher(package, self.default_source, sink))
         key = "records" if "records" in package else "releases"
-        self._note_layout("record package" if key == "records" else "release package")
+        self._note_shape("record package" if key == "records" else "release package")
         items = package.get(key)
         if isinstance(items, dict):
             if sink is not None:
                 sink.add(None, f"/{key}", "{...}", f"{key} is an object, not an array",
-                         f"Publish {key} as an array; the single object is read.", "ocds.array_is_object")
+                         f"Publish {key} as an array; the single object is read.",
+                         code="ocds.array_is_object")
             items = [items]
         if not isinstance(items, list):
             if sink is not None:
-                sink.add(None, f"/{key}", items, f"the package has no {key} array", f"Publish {key} as an array.",
-                         "ocds.not_an_array", severity="warning")
+                sink.add(None, f"/{key}", items, f"the package has no {key} array",
+                         f"Publish {key} as an array.", code="ocds.not_an_array")
             return
         for position, item in enumerate(items):
             row = next_row()
             if key == "records":
-                yield from self._record_units(item, row, f"/records/{position}", chunk, member, source, sink)
+                yield from self._record_units(item, row, at, sink, path=f"/records/{position}")
             else:
-                yield self._release_unit(item, row, chunk, member, source, sink, path=f"/releases/{position}")
+                yield self._release_unit(item, row, at, sink, path=f"/releases/{position}")
 
-    def _record_units(self, record: Any, row: int, path: str, chunk: Chunk, member: str, source: str,
-                      sink: IssueSink | None) -> Iterator[Unit]:
+    def _record_units(self, record: Any, row: int, at: _At, sink: IssueSink | None, *,
+                      path: str) -> Iterator[Unit]:
         """Yield a record's compiledRelease, else its embedded releases (merged later), else its ocid only."""
         if not isinstance(record, dict):
-            yield self._release_unit(record, row, chunk, member, source, sink, path=path)
+            yield self._release_unit(record, row, at, sink, path=path)
             return
         ocid = record.get("ocid")
         compiled = record.get("compiledRelease")
         if isinstance(compiled, dict):
             self.stats.records_compiled += 1
-            yield self._release_unit(compiled, row, chunk, member, source, sink, kind="compiled",
-                                     fallback_ocid=ocid)
+            yield self._release_unit(compiled, row, at, sink, kind="compiled", fallback_ocid=ocid)
             return
         releases = record.get("releases")
         releases = releases if isinstance(releases, list) else []
@@ -384,14 +426,14 @@ class Source:
         if full:
             self.stats.records_merged += 1
             for release in full:
-                yield self._release_unit(release, row, chunk, member, source, sink, fallback_ocid=ocid)
+                yield self._release_unit(release, row, at, sink, fallback_ocid=ocid)
             return
         self.stats.records_linked += 1
         url = next((r.get("url") for r in releases if isinstance(r, dict)), None)
         if sink is not None:
             sink.add(row, f"{path}/releases", url,
-                     "the record has no compiledRelease and its releases are only links (url), so its content "
-                     "is not in the file; only the ocid is kept",
+                     "the record has no compiledRelease and its releases are only links (url), so its "
+                     "content is not in the file; only the ocid is kept",
                      "Publish the record with its compiledRelease (or embed the releases).",
-                     "ocds.linked_releases_only")
-        yield self._release_unit({"ocid": ocid}, row, chunk, member, source, sink, kind="linked")
+                     code="ocds.linked_releases_only")
+        yield self._release_unit({"ocid": ocid}, row, at, sink, kind="linked")

@@ -1,0 +1,237 @@
+"""read_ocds: read any OCDS input, compile each contracting process and flatten it to canonical tables.
+
+Memory stays bounded on big JSON Lines files: releases are grouped per ocid in a window of recently seen
+processes; a process that has not been touched for a while is compiled, flattened and its releases dropped.
+When an ocid shows up again after its process was compiled, only the lines (or files) holding that ocid are
+read a second time at the end and the process is compiled again from all its releases, so the result is the
+same as grouping the whole file at once.
+
+Rows and their source_row: each contract row carries the 1-based index of the first release (package), line
+(JSON Lines) or record (record package) of its process; in a folder the count runs on across the files in
+name order and ``extras["ocds_file"]`` names the file.
+
+Decisions:
+* A release without an ocid cannot be merged with anything: it is flattened alone, given contract ids
+  ``#<row>/...`` and an error issue at its row, so the pipeline quarantines its rows. It adds no suppliers.
+* An invalid JSON line (or a release that is not an object) gives an error issue and one placeholder contract
+  row at that line, so rows read = rows stored + rows quarantined still holds; the rest of the file is read.
+* ``releases_read`` counts release objects read: each release, and each record once (its compiledRelease)
+  unless it had to be merged from its embedded releases, which are then counted one by one.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from procrisk.ingest.ocds.compile import compile_process
+from procrisk.ingest.ocds.flatten import Flat, flatten_release
+from procrisk.ingest.ocds.issues import IssueSink, write_issues
+from procrisk.ingest.ocds.sources import Chunk, Source, Unit
+from procrisk.ingest.ocds.tables import Process, classification_issues, contract_table, supplier_table
+from procrisk.ingest.raw import RawTable
+from procrisk.schema.issues import IssueLog
+
+WINDOW_GROUPS = 2_000  # processes kept open while reading JSON Lines
+WINDOW_UNITS = 20_000  # releases kept in memory while reading JSON Lines
+PROGRESS_EVERY = 5_000
+
+
+@dataclass
+class OcdsRead:
+    """What read_ocds returns: the two canonical tables (raw values), the issues and counts."""
+
+    contracts: RawTable
+    suppliers: RawTable
+    issues: IssueLog
+    releases_read: int
+    processes: int
+    notes: list[str] = field(default_factory=list)
+
+
+class _Reader:
+    """The state of one read_ocds call: open groups, finished processes, and counters."""
+
+    def __init__(self, source: Source, progress: Callable[[int], None] | None) -> None:
+        """Start reading ``source``."""
+        self.source = source
+        self.progress = progress
+        self.results: dict[Any, Process] = {}
+        self.pending: OrderedDict[str, list[Unit]] = OrderedDict()
+        self.pending_units = 0
+        self.finished: dict[str, tuple[Chunk, ...]] = {}
+        self.scattered: dict[str, set[Chunk]] = {}
+        self.releases_read = 0
+        self.unreadable = 0
+        self.without_ocid = 0
+        self.duplicates = 0
+
+    @property
+    def processes(self) -> int:
+        """Number of contracting processes (distinct ocids) compiled."""
+        return sum(1 for p in self.results.values() if p.ocid is not None)
+
+    def run(self, read_sink: IssueSink) -> None:
+        """Read every unit, compile and flatten every process, then re-read scattered processes."""
+        current_member = None
+        for unit in self.source.units(read_sink):
+            if unit.member != current_member:
+                current_member = unit.member
+                self._evict(limit_groups=WINDOW_GROUPS, limit_units=WINDOW_UNITS)
+            self._take(unit)
+            if not self._in_document(unit):
+                self._evict(limit_groups=WINDOW_GROUPS, limit_units=WINDOW_UNITS)
+        self._evict(limit_groups=0, limit_units=0)
+        if self.scattered:
+            self._regroup()
+        if self.progress:
+            self.progress(self.releases_read)
+
+    def _in_document(self, unit: Unit) -> bool:
+        """Whether the unit comes from a whole JSON document (already in memory, so no eviction needed)."""
+        return unit.chunk[1] == 0
+
+    def _take(self, unit: Unit) -> None:
+        """Add one unit to its open process, or finish it at once when it has no ocid."""
+        if unit.kind != "unreadable":
+            self.releases_read += 1
+            if self.progress and self.releases_read % PROGRESS_EVERY == 0:
+                self.progress(self.releases_read)
+        if unit.release is None or unit.ocid is None:
+            self._finish_alone(unit)
+            return
+        ocid = unit.ocid
+        if ocid in self.finished:
+            self.scattered.setdefault(ocid, set()).add(unit.chunk)
+            return
+        group = self.pending.get(ocid)
+        if group is None:
+            self.pending[ocid] = [unit]
+        else:
+            group.append(unit)
+            self.pending.move_to_end(ocid)
+        self.pending_units += 1
+
+    def _evict(self, *, limit_groups: int, limit_units: int) -> None:
+        """Finish the least recently touched processes until the window limits hold."""
+        while self.pending and (len(self.pending) > limit_groups or self.pending_units > limit_units):
+            ocid, units = self.pending.popitem(last=False)
+            self.pending_units -= len(units)
+            self.finished[ocid] = (units[0].chunk,) if len(units) == 1 else tuple(dict.fromkeys(
+                u.chunk for u in units))
+            self.results[ocid] = self._compile(units, ocid)
+
+    def _compile(self, units: list[Unit], ocid: str | None) -> Process:
+        """Compile and flatten one process from its units."""
+        first = units[0] if len(units) == 1 else min(units, key=lambda u: u.row)
+        sink = IssueSink(member=first.member)
+        release = compile_process(units, sink)
+        self.duplicates += sum(1 for i in sink.items if i.code == "ocds.duplicate_release")
+        flat = flatten_release(release, ocid=ocid, row=first.row, source=first.source, sink=sink)
+        return Process(flat, first.row, first.member, sink.items, ocid)
+
+    def _finish_alone(self, unit: Unit) -> None:
+        """Turn an unreadable or ocid-less release into its own (quarantined) rows."""
+        key = ("#", unit.row, len(self.results))
+        if unit.release is None:
+            self.unreadable += 1
+            flat = Flat(contracts=[{"contract_id": f"#{unit.row}", "source": unit.source,
+                                    "extras": {"unreadable": True}}])
+            self.results[key] = Process(flat, unit.row, unit.member, [], None)
+            return
+        self.without_ocid += 1
+        self.results[key] = self._compile([unit], None)
+
+    def _regroup(self) -> None:
+        """Read the chunks of scattered processes again and compile each from all its releases."""
+        wanted: set[Chunk] = set()
+        for ocid, chunks in self.scattered.items():
+            wanted.update(chunks)
+            wanted.update(self.finished[ocid])
+        groups: dict[str, list[Unit]] = {ocid: [] for ocid in self.scattered}
+        for unit in self.source.units(None, wanted):
+            if unit.ocid in groups and unit.release is not None:
+                groups[unit.ocid].append(unit)
+        for ocid, units in groups.items():
+            before = self.results[ocid]
+            self.duplicates -= sum(1 for i in before.issues if i.code == "ocds.duplicate_release")
+            self.results[ocid] = self._compile(units, ocid)
+
+
+def _notes(reader: _Reader, source: Source, *, never_won: int, suppliers: int, left_out: int) -> list[str]:
+    """What the reader did, in words for the user."""
+    files = ", ".join(f"{v} {k} file{'s' if v > 1 else ''}" for k, v in source.stats.layouts.items())
+    shapes = ", ".join(f"{k} x{v}" for k, v in source.stats.shapes.items())
+    notes = [f"OCDS: read {reader.releases_read} releases from {files} ({shapes}) into {reader.processes} "
+             "contracting processes (releases merged per ocid with ocdsmerge and the OCDS 1.1.5 schema)"]
+    stats = source.stats
+    if stats.records_compiled or stats.records_merged or stats.records_linked:
+        notes.append(f"records: {stats.records_compiled} used their compiledRelease, {stats.records_merged} "
+                     f"were merged from their releases, {stats.records_linked} held only release links "
+                     "(ocid kept)")
+    if reader.duplicates:
+        notes.append(f"{reader.duplicates} duplicate releases (same ocid and id) collapsed")
+    if reader.scattered:
+        notes.append(f"{len(reader.scattered)} processes had releases far apart in the input and were read a "
+                     "second time to merge them")
+    if reader.without_ocid:
+        notes.append(f"{reader.without_ocid} releases have no ocid: their rows are quarantined")
+    if reader.unreadable:
+        notes.append(f"{reader.unreadable} lines or releases could not be read: one quarantined row each")
+    notes.append(f"suppliers table: {suppliers} organisations (award suppliers, supplier parties and "
+                 f"tenderers; {never_won} tendered but never won in this file)")
+    if source.is_dir:
+        notes.append("source_row counts releases across the folder's files in name order; extras.ocds_file "
+                     "names the file")
+    if left_out:
+        notes.append(f"{left_out} repeated warnings are summarised rather than listed one by one")
+    return notes
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of small acyclic objects are built.
+
+    Parsed releases and rows hold no reference cycles, so collecting during the read only costs time (about a
+    third of it on big files); the collector is switched back on afterwards if it was on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> OcdsRead:
+    """Read an OCDS file or folder and flatten it to canonical ``contracts`` and ``suppliers`` RawTables.
+
+    Accepts release packages, record packages (compiledRelease, else the record's releases merged), JSON
+    Lines of releases or packages, gzip of any of these, a bare release or record, a JSON array of releases,
+    and a folder of such files. Data defects become rows of ``issues`` (never exceptions); a path that is
+    missing, empty or not OCDS raises InputFileError. ``progress`` is called with the releases read so far.
+    """
+    source = Source(Path(path))
+    name = source.path.name
+    reader = _Reader(source, progress)
+    read_sink = IssueSink()
+    with _gc_paused():
+        reader.run(read_sink)
+        processes = sorted(reader.results.values(), key=lambda p: p.row)
+        contracts = contract_table(processes, is_dir=source.is_dir, name=name)
+        suppliers, supplier_issues, never_won = supplier_table(processes, is_dir=source.is_dir, name=name)
+        issues = [*read_sink.items, *(i for p in processes for i in p.issues), *supplier_issues,
+                  *classification_issues(processes)]
+        log = IssueLog(source_file=name)
+        left_out = write_issues(issues, log)
+    notes = _notes(reader, source, never_won=never_won, suppliers=len(suppliers),
+                   left_out=sum(left_out.values()))
+    contracts.notes.extend(notes)
+    return OcdsRead(contracts=contracts, suppliers=suppliers, issues=log, releases_read=reader.releases_read,
+                    processes=reader.processes, notes=notes)
