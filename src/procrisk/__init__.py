@@ -14,7 +14,8 @@ from procrisk.version import __version__
 
 _API = (
     "ingest_file", "validate_file", "suggest_mapping_file", "workspace_status", "open_workspace", "read_issues",
-    "analyse", "explain", "coverage", "load_catalogue",
+    "analyse", "load_results", "explain", "explain_supplier", "coverage", "missing_fields", "list_suppliers",
+    "load_catalogue",
 )
 
 __all__ = ["__version__", *_API]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import traceback
@@ -182,6 +183,163 @@ def status(ctx: click.Context) -> None:
     if info["runs"]:
         last = info["runs"][-1]
         click.echo(f"  last scoring run: {last['run_id']} ({last.get('created_at', '')})")
+
+
+@cli.command()
+@click.option("--settings", type=click.Path(path_type=Path, dir_okay=False),
+              help="Jurisdiction settings file: rule parameters, enabled rules, weights, bands, as_of.")
+@click.option("--rules", type=click.Path(path_type=Path, file_okay=False),
+              help="Rule catalogue folder (default: the shipped rules/).")
+@click.option("--as-of", help="Reference date for age rules (default: the date of the newest batch).")
+@click.option("--top", default=10, show_default=True, help="How many of the riskiest contracts to list.")
+@click.pass_context
+def score(ctx: click.Context, settings: Path | None, rules: Path | None, as_of: str | None, top: int) -> None:
+    """Score every contract and supplier against the rule catalogue and store the run."""
+    from procrisk import api
+
+    results = api.analyse(settings=settings, rules=rules, config=_config(ctx), progress=_progress(ctx), as_of=as_of)
+    contracts = results.contracts
+    bands = contracts["band"].value_counts()
+    click.echo(f"run {results.run_id}: {len(contracts)} contract rows and {len(results.suppliers)} suppliers scored "
+               f"against {len(results.catalogue)} rules (as of {results.manifest['as_of']})")
+    click.echo("  bands: " + ", ".join(f"{b} {int(bands.get(b, 0))}" for b in ("critical", "high", "medium", "low")))
+    click.echo(f"  average coverage {contracts['coverage'].mean():.0%} (share of applicable rule weight assessed)")
+    ranked = contracts.sort_values(["exposure_rank"]).head(top)
+    click.echo(f"  top {len(ranked)} by exposure (risk x value):")
+    for row in ranked.itertuples():
+        reasons = ", ".join(list(row.fired)[:4]) if row.fired is not None else ""
+        click.echo(f"    {row.contract_id}  score {row.score:5.1f} {row.band:<8} coverage {row.coverage:4.0%}  "
+                   f"{_short(row.supplier_name)}  [{reasons}]")
+    click.echo("  explain one: procrisk explain CONTRACT_ID")
+
+
+def _short(value: object, width: int = 40) -> str:
+    """A cell as short text for terminal tables."""
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@cli.command()
+@click.argument("contract_id")
+@click.option("--run", "run_id", help="Scoring run (default: the latest).")
+@click.option("--all", "show_all", is_flag=True, help="Also list the clear and not-applicable rules.")
+@click.pass_context
+def explain(ctx: click.Context, contract_id: str, run_id: str | None, show_all: bool) -> None:
+    """Every finding of a contract: evidence, citation and action, and the data that would unlock the rest."""
+    from procrisk import api
+
+    result = api.explain(contract_id, run_id=run_id, config=_config(ctx))
+    s = result.score
+    click.echo(f"{contract_id}: score {s['score']:.1f} ({s['band']}), coverage {s['coverage']:.0%}; "
+               f"inherent {_num(s.get('inherent'))}, control gaps {_num(s.get('control_gaps'))}, "
+               f"process {_num(s.get('process'))}" + ("; HARD FLAG " + ", ".join(s.get("hard_flags") or [])
+                                                      if s.get("hard_flag") else ""))
+    for row in result.rows:
+        click.echo(f"  {_short(row.get('title'), 60)} | buyer {_short(row.get('buyer_name'))} | supplier "
+                   f"{_short(row.get('supplier_name'))} ({row.get('supplier_country') or '?'}) | "
+                   f"{_num(row.get('award_value'))} {row.get('currency') or ''}")
+    click.echo(f"\nFlagged ({len(result.flagged)}):")
+    for f in result.flagged:
+        click.echo(f"  [{f.rule_code}] {f.title}: {f.explanation}")
+        evidence = ", ".join(f"{k}={_short(v, 30)}" for k, v in f.evidence.items() if v is not None)
+        click.echo(f"      evidence: {evidence}")
+        if f.thresholds:
+            click.echo("      thresholds: " + ", ".join(f"{k}={v}" for k, v in f.thresholds.items()))
+        click.echo(f"      source: {f.citation}")
+        click.echo(f"      action: {f.action}")
+    click.echo(f"\nNot assessed ({len(result.not_assessed)}): the data that would unlock them")
+    for f in result.not_assessed:
+        click.echo(f"  [{f.rule_code}] {f.title}: {f.reason}")
+    if show_all:
+        for f in result.findings:
+            if f.outcome in ("clear", "not_applicable"):
+                click.echo(f"  {f.outcome:<14} [{f.rule_code}] {f.title}{': ' + f.reason if f.reason else ''}")
+
+
+def _num(value: object) -> str:
+    """A number for terminal output (blank when missing)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.1f}" if isinstance(value, float) else str(value)
+
+
+@cli.command()
+@click.option("--fields", "show_fields", is_flag=True, help="List the missing fields that would unlock the most.")
+@click.pass_context
+def coverage(ctx: click.Context, show_fields: bool) -> None:
+    """Which rules this data supports, and which missing fields would unlock the most rule weight."""
+    from procrisk import api
+
+    report = api.coverage(config=_config(ctx))
+    counts = report["status"].value_counts()
+    click.echo(f"{len(report)} rules: " + ", ".join(f"{k} {int(v)}" for k, v in counts.items()))
+    for row in report.sort_values(["status", "code"]).itertuples():
+        blocking = ", ".join(list(row.blocking_fields)[:3]) if len(row.blocking_fields) else ""
+        click.echo(f"  {row.code:<5} {row.status:<12} assessed {row.assessed_share:4.0%} of {row.applicable:>6} "
+                   f"applicable  {_short(row.title, 38):<38} {('missing: ' + blocking) if blocking else ''}")
+    gaps = api.missing_fields(config=_config(ctx))
+    click.echo("\nFields that would unlock the most rule weight:")
+    for row in gaps.head(None if show_fields else 10).itertuples():
+        click.echo(f"  {row.field:<34} unlocks {row.weight_unlocked:8.1f}  (blocks {row.weight_blocked:8.1f})")
+
+
+@cli.command()
+@click.option("--limit", default=30, show_default=True, help="How many suppliers to list (most contracts first).")
+@click.pass_context
+def suppliers(ctx: click.Context, limit: int) -> None:
+    """Resolved suppliers: one key for every spelling and id of a supplier, with its variants."""
+    from procrisk import api
+
+    table = api.list_suppliers(config=_config(ctx))
+    click.echo(f"{len(table)} resolved suppliers")
+    for row in table.head(limit).itertuples():
+        variants = [v for v in list(getattr(row, "variants", []) or []) if v != getattr(row, "name", None)]
+        extra = f"  also: {'; '.join(_short(v, 30) for v in variants[:4])}" if variants else ""
+        click.echo(f"  {row.supplier_key}  {_short(getattr(row, 'name', ''), 40):<40} "
+                   f"{getattr(row, 'n_contracts', 0):>4} contracts{extra}")
+
+
+@cli.group()
+def rules() -> None:
+    """The rule catalogue: list, show one rule, check every rule file."""
+
+
+@rules.command("list")
+@click.option("--pillar", help="Only rules of this pillar.")
+def rules_list(pillar: str | None) -> None:
+    """List every rule: code, pillar, scope, weight, title."""
+    from procrisk.rules import load_catalogue
+
+    catalogue = load_catalogue()
+    for rule in catalogue.rules:
+        if pillar and rule.pillar != pillar:
+            continue
+        flag = " HARD" if rule.hard_flag else ""
+        click.echo(f"{rule.code:<5} {rule.pillar:<14} {rule.scope:<9} w{rule.weight}{flag:<5} {rule.title}")
+
+
+@rules.command("show")
+@click.argument("code")
+def rules_show(code: str) -> None:
+    """Everything about one rule: check, parameters, citation, why, action, exclusions."""
+    from procrisk.rules import load_catalogue, render_rule
+
+    click.echo(render_rule(load_catalogue().get(code.upper())))
+
+
+@rules.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
+def rules_check(paths: tuple[Path, ...]) -> None:
+    """Validate every rule file; name the file, the key and the fix for each problem (exit 1 on any)."""
+    from procrisk.rules import check_catalogue
+
+    problems = check_catalogue(list(paths) or None)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problems", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo("every rule file is valid")
 
 
 @cli.command()

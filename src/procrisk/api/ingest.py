@@ -1,4 +1,4 @@
-"""The one public pipeline that the CLI, the dashboard, notebooks and reports all call."""
+"""Ingest: validate files and store them as workspace batches (the API behind procrisk ingest and the upload page)."""
 
 from __future__ import annotations
 

@@ -257,6 +257,47 @@ class Workspace:
             self._write_manifest(manifest)
             return entry
 
+    # -- scoring runs ------------------------------------------------------------------------------------
+
+    def commit_run(self, run: dict[str, Any], tables: dict[str, pa.Table]) -> dict[str, Any]:
+        """Write a scoring run's tables and record, then commit the manifest entry that makes it visible."""
+        with self.lock():
+            manifest = self.manifest()
+            self._collect_orphans(manifest)
+            seq = 1 + max((int(r["run_id"].split("-")[0]) for r in manifest["runs"]), default=0)
+            run_id = f"{seq:04d}-{run['content_id'][:10]}"
+            folder = self.path / "runs" / run_id
+            record = {**run, "run_id": run_id}
+            for name, table in tables.items():
+                atomic_write_parquet(folder / f"{name}.parquet", table, self.compression)
+            atomic_write_bytes(folder / "run.json", json.dumps(record, indent=2, sort_keys=True, default=str).encode())
+            manifest["runs"].append({"run_id": run_id, "created_at": record.get("created_at"),
+                                     "content_id": run["content_id"], "batches": run.get("batches", [])})
+            self._write_manifest(manifest)
+            return record
+
+    def run_record(self, run_id: str | None = None) -> dict[str, Any]:
+        """The record (run manifest) of a committed run; the latest when ``run_id`` is None."""
+        runs = self.manifest()["runs"]
+        if not runs:
+            msg = f"workspace {self.path} has no scoring run yet: run procrisk score first"
+            raise NotFoundError(msg)
+        if run_id is None:
+            run_id = runs[-1]["run_id"]
+        elif run_id not in {r["run_id"] for r in runs}:
+            msg = f"no scoring run '{run_id}' in {self.path}; runs: {', '.join(r['run_id'] for r in runs)}"
+            raise NotFoundError(msg)
+        return json.loads((self.path / "runs" / run_id / "run.json").read_text(encoding="utf-8"))
+
+    def run_table(self, run_id: str, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """One table of a committed run (e.g. contract_scores), optionally only some columns."""
+        path = self.path / "runs" / run_id / f"{name}.parquet"
+        return pq.read_table(path, columns=columns).to_pandas(types_mapper=_types_mapper, date_as_object=False)
+
+    def table_files(self, name: str) -> list[Path]:
+        """The Parquet files of a canonical table's live batches, in batch order."""
+        return self._files(self.path / "tables" / name)
+
     # -- reading -----------------------------------------------------------------------------------------
 
     def _files(self, folder: Path, batch_ids: list[str] | None = None) -> list[Path]:

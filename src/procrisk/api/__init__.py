@@ -1,0 +1,27 @@
+"""The one public pipeline that the CLI, the dashboard, notebooks and reports all call."""
+
+from procrisk.api.analyse import Results, analyse, load_results
+from procrisk.api.explain import (
+    Explanation,
+    coverage,
+    explain,
+    explain_supplier,
+    list_suppliers,
+    missing_fields,
+)
+from procrisk.api.ingest import (
+    IngestReport,
+    ingest_file,
+    open_workspace,
+    read_issues,
+    suggest_mapping_file,
+    validate_file,
+    workspace_status,
+)
+from procrisk.rules import load_catalogue
+
+__all__ = [
+    "Explanation", "IngestReport", "Results", "analyse", "coverage", "explain", "explain_supplier", "ingest_file",
+    "list_suppliers", "load_catalogue", "load_results", "missing_fields", "open_workspace", "read_issues",
+    "suggest_mapping_file", "validate_file", "workspace_status",
+]

@@ -1,0 +1,197 @@
+"""Explain and cover: every finding of one contract or supplier, and which rules the data supports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from procrisk.api.analyse import Results, load_results
+from procrisk.api.ingest import open_workspace
+from procrisk.config import Config
+from procrisk.errors import NotFoundError, WorkspaceError
+from procrisk.ml import enrich_with_models
+from procrisk.ml import list_suppliers as ml_list_suppliers
+from procrisk.reference.enrich import enrich_contracts, enrich_suppliers
+from procrisk.rules import Finding, coverage_report, explain_entity, field_gaps, load_catalogue
+from procrisk.rules.explain import plain
+from procrisk.rules.outcomes import OUTCOME_NAMES
+
+_OUTCOME_ORDER = {"flagged": 0, "not_assessed": 1, "clear": 2, "not_applicable": 3}
+
+
+@dataclass
+class Explanation:
+    """Everything behind one entity's score: its rows, its score row, and one finding per rule."""
+
+    entity_type: str
+    entity_id: str
+    rows: list[dict[str, Any]]
+    score: dict[str, Any]
+    findings: list[Finding]
+    contracts: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def flagged(self) -> list[Finding]:
+        """Findings that raised a flag, heaviest first."""
+        return [f for f in self.findings if f.outcome == "flagged"]
+
+    @property
+    def not_assessed(self) -> list[Finding]:
+        """Rules the data could not decide, with the fields that would unlock them."""
+        return [f for f in self.findings if f.outcome == "not_assessed"]
+
+
+def _take(files: list[Path], positions: list[int]) -> pd.DataFrame:
+    """Rows at positions of the concatenated Parquet files (the order the engine read them in)."""
+    if not files:
+        return pd.DataFrame()
+    table = ds.dataset([str(f) for f in files], format="parquet").take(pa.array(positions, type=pa.int64()))
+    return table.to_pandas(date_as_object=False)
+
+
+def _ordered(findings: list[Finding], weights: dict[str, float]) -> list[Finding]:
+    """Flagged first (heaviest first), then not assessed, clear, not applicable."""
+    return sorted(findings, key=lambda f: (_OUTCOME_ORDER.get(f.outcome, 9), -weights.get(f.rule_code, 0),
+                                           f.rule_code))
+
+
+def explain(contract_id: str, workspace: Path | str | None = None, run_id: str | None = None, *,
+            config: Config | None = None, results: Results | None = None) -> Explanation:
+    """Every finding of one contract (all its supplier rows): evidence, citation, action, and what is missing."""
+    ws = open_workspace(workspace, config=config)
+    results = results or load_results(ws.path, run_id, config=config)
+    matches = results.contracts.index[results.contracts["contract_id"].astype("string") == str(contract_id)]
+    if len(matches) == 0:
+        close = results.contracts["contract_id"].astype("string")
+        hint = close[close.str.contains(str(contract_id), regex=False, na=False)].head(3).tolist()
+        more = f"; did you mean {', '.join(hint)}?" if hint else ""
+        msg = f"no contract '{contract_id}' in run {results.run_id}{more}"
+        raise NotFoundError(msg)
+    positions = [int(i) for i in matches]
+    scores = results.contracts.loc[positions]
+    canonical = _take(ws.table_files("contracts"), positions).set_axis(scores.index, axis=0)
+    derived = scores[[c for c in scores.columns if c not in canonical.columns]]
+    rows = pd.concat([canonical, derived], axis=1)
+    rows = enrich_contracts(rows).set_axis(scores.index, axis=0)
+    for name in derived.columns:  # the run's own derived values win (ML columns were fitted on all rows)
+        rows[name] = derived[name]
+    suppliers = _supplier_rows(ws, results)
+    weights = {r.code: r.weight for r in results.catalogue.rules}
+    findings: list[Finding] = []
+    as_of = pd.Timestamp(results.manifest["as_of"]).date()
+    meta = results.manifest["contracts"]["thresholds"]
+    for pos in positions:
+        row = rows.loc[pos]
+        srow = scores.loc[pos]
+        outcome_row = {code: OUTCOME_NAMES[int(v)] for code, v in results.outcomes.loc[pos].items()}
+        supplier_row = None
+        supplier_pos = int(srow.get("supplier_row", -1)) if pd.notna(srow.get("supplier_row", -1)) else -1
+        if supplier_pos >= 0 and suppliers is not None:
+            supplier_row = suppliers.iloc[supplier_pos]
+        findings.extend(explain_entity(list(results.catalogue.rules), outcome_row, row, supplier_row, meta,
+                                       as_of=as_of))
+    score = {k: plain(v) for k, v in scores.iloc[0].items()}
+    return Explanation("contract", str(contract_id), [{k: plain(v) for k, v in r.items()} for _, r in rows.iterrows()],
+                       score, _ordered(findings, weights))
+
+
+def _supplier_rows(ws: Any, results: Results) -> pd.DataFrame | None:
+    """The suppliers table as scored (same order as the supplier outcome matrix), with enrichment."""
+    suppliers = ws.read_table("suppliers")
+    if suppliers.empty:
+        return None
+    return enrich_suppliers(suppliers)
+
+
+def explain_supplier(supplier_id: str, workspace: Path | str | None = None, run_id: str | None = None, *,
+                     config: Config | None = None, results: Results | None = None) -> Explanation:
+    """A supplier's own findings (questionnaire rules) and the contracts that name it."""
+    ws = open_workspace(workspace, config=config)
+    results = results or load_results(ws.path, run_id, config=config)
+    suppliers = _supplier_rows(ws, results)
+    sid = str(supplier_id)
+    contracts = results.contracts
+    linked_mask = pd.Series(False, index=contracts.index)
+    for col in ("supplier_id", "supplier_key", "supplier_name"):
+        if col in contracts:
+            linked_mask |= (contracts[col].astype("string") == sid).fillna(False)
+    linked = contracts[linked_mask]
+    findings: list[Finding] = []
+    rows: list[dict[str, Any]] = []
+    if suppliers is not None:
+        own = pd.Series(False, index=suppliers.index)
+        for col in ("supplier_id", "supplier_name"):
+            if col in suppliers:
+                own |= (suppliers[col].astype("string") == sid).fillna(False)
+        hit = suppliers.index[own]
+        if len(hit) == 0 and "supplier_key" in linked and len(linked):
+            pos = linked.get("supplier_row")
+            hit = [int(p) for p in pos if pd.notna(p) and int(p) >= 0][:1] if pos is not None else []
+        for i in hit:
+            row = suppliers.iloc[int(i)]
+            outcome_row = {c: OUTCOME_NAMES[int(v)] for c, v in results.supplier_outcomes.iloc[int(i)].items()
+                           if c not in ("supplier_id", "supplier_name")}
+            findings.extend(explain_entity(list(results.catalogue.rules), outcome_row, row, None,
+                                           results.manifest["suppliers"]["thresholds"],
+                                           as_of=pd.Timestamp(results.manifest["as_of"]).date()))
+            rows.append({k: plain(v) for k, v in row.items()})
+    if not rows and linked.empty:
+        msg = f"no supplier '{supplier_id}' in run {results.run_id} (give a supplier id, key or exact name)"
+        raise NotFoundError(msg)
+    scored = results.suppliers
+    match = pd.Series(False, index=scored.index)
+    for col in ("supplier_id", "supplier_key", "key", "supplier_name"):
+        if col in scored:
+            match |= scored[col].astype("string") == sid
+    score = {k: plain(v) for k, v in scored[match].iloc[0].items()} if match.any() else {}
+    weights = {r.code: r.weight for r in results.catalogue.rules}
+    return Explanation("supplier", sid, rows, score, _ordered(findings, weights), contracts=linked)
+
+
+def _enriched(workspace: Path | str | None, config: Config | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Contracts and suppliers with reference and model enrichment, as the rules see them."""
+    ws = open_workspace(workspace, config=config)
+    if not ws.exists or not ws.batches():
+        msg = f"nothing in {ws.path} yet: ingest a file first"
+        raise WorkspaceError(msg)
+    contracts = ws.read_table("contracts")
+    suppliers = ws.read_table("suppliers")
+    contracts, suppliers, _ = enrich_with_models(contracts, suppliers)
+    return enrich_contracts(contracts), enrich_suppliers(suppliers)
+
+
+def coverage(workspace: Path | str | None = None, *, settings: Path | str | None = None,
+             config: Config | None = None) -> pd.DataFrame:
+    """Per rule: how much of the data it can assess, and the fields that block it (``procrisk coverage``)."""
+    from procrisk.rules import load_settings
+
+    catalogue = load_catalogue(settings=load_settings(Path(settings)) if settings else None)
+    contracts, suppliers = _enriched(workspace, config)
+    return coverage_report(catalogue, contracts, suppliers)
+
+
+def missing_fields(workspace: Path | str | None = None, *, config: Config | None = None) -> pd.DataFrame:
+    """Which missing fields would unlock the most rule weight if the data had them."""
+    catalogue = load_catalogue()
+    contracts, suppliers = _enriched(workspace, config)
+    return field_gaps(catalogue, contracts, suppliers)
+
+
+def list_suppliers(workspace: Path | str | None = None, *, config: Config | None = None) -> pd.DataFrame:
+    """Resolved suppliers (one row per supplier_key) with their name variants, ids and contracts."""
+    ws = open_workspace(workspace, config=config)
+    contracts = ws.read_table("contracts")
+    suppliers = ws.read_table("suppliers")
+    contracts, suppliers, _ = enrich_with_models(contracts, suppliers, overrides_path=_overrides(ws))
+    return ml_list_suppliers(contracts, suppliers)
+
+
+def _overrides(ws: Any) -> Path | None:
+    """The workspace's supplier-match overrides file, when present."""
+    path = ws.path / "supplier-overrides.yaml"
+    return path if path.is_file() else None
