@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ def _vocabulary(table: Table) -> _Vocabulary:
 _VOCABULARIES = {name: _vocabulary(table) for name, table in TABLES.items()}
 
 
+@functools.lru_cache(maxsize=4096)
 def score_header(header: str, table: str) -> tuple[str | None, float]:
     """The best canonical column for one header and the confidence (0..1) of that guess."""
     vocab = _VOCABULARIES[table]
@@ -66,7 +68,10 @@ def score_header(header: str, table: str) -> tuple[str | None, float]:
                 # every word of the synonym is in the header: strong, stronger when it covers more of it
                 score = 0.75 + 0.2 * len(syn_tokens) / len(tokens)
             else:
-                score = 0.92 * difflib.SequenceMatcher(None, variant, syn).ratio()
+                matcher = difflib.SequenceMatcher(None, variant, syn)
+                if 0.92 * matcher.real_quick_ratio() <= best[1] or 0.92 * matcher.quick_ratio() <= best[1]:
+                    continue  # cannot beat the best so far
+                score = 0.92 * matcher.ratio()
             if score > best[1]:
                 best = (column, score)
     return best[0], round(best[1], 3)

@@ -158,7 +158,7 @@ def _normalise(
         column = spec[name]
         values = canonical[name]
         if name == "classification_code":
-            schemes = canonical.get("classification_scheme", pd.Series(pd.NA, index=canonical.index))
+            schemes = canonical.get("classification_scheme")
             result = normalise_classification(values, schemes)
             out["classification_scheme"] = result.extra["scheme"]
             out["cpv_division"] = result.extra["cpv_division"]

@@ -33,9 +33,10 @@ def _hashable(value: Any) -> Hashable:
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """Factorize a column: (codes with -1 for missing, distinct non-missing values as Python objects)."""
-    if values.dtype == object:
-        values = values.map(_hashable)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists and dicts from OCDS): factorize their text instead
+        codes, uniques = pd.factorize(values.map(_hashable), use_na_sentinel=True)
     return codes, list(uniques.tolist() if hasattr(uniques, "tolist") else uniques)
 
 
