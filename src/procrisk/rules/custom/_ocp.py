@@ -1,0 +1,143 @@
+"""Shared gates of the OCP Cardinal red-flag ports (R003, R018, R024, R058); not a check itself.
+
+Cardinal 0.0.8 drops a process from every indicator when ``/tender/status`` is exactly ``"cancelled"`` or its
+``/tender/procurementMethodDetails`` is on the ``[exclusions]`` list, and drops it from the price indicators
+when the price-comparison filter says so (cardinal-indicators.md §2.2, §2.4). Here those processes are
+``not_applicable``. Comparisons are exact: case-sensitive, nothing trimmed, as Cardinal compares strings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from procrisk.rules import values as v
+from procrisk.rules.custom._columns import column, text_is_in
+from procrisk.rules.quantiles import lower_fence, quantile_type8, upper_fence
+from procrisk.schema.columns import CONTRACTS
+
+OCID = CONTRACTS["ocid"].name
+TENDER_STATUS = CONTRACTS["tender_status"].name
+METHOD = CONTRACTS["procurement_method"].name
+METHOD_DETAILS = CONTRACTS["procurement_method_details"].name
+RUNNER_UP_GAP = CONTRACTS["runner_up_price_gap"].name
+
+CANCELLED = "cancelled"
+
+
+def process_gate(
+    frame: pd.DataFrame,
+    excluded_procurement_method_details: Iterable[str] = (),
+    details_column: str = METHOD_DETAILS,
+    status_column: str = TENDER_STATUS,
+) -> np.ndarray:
+    """Rows Cardinal leaves out of every indicator: a cancelled tender or an excluded details value."""
+    cancelled = text_is_in(column(frame, status_column), [CANCELLED])
+    return cancelled | text_is_in(column(frame, details_column), excluded_procurement_method_details)
+
+
+def method_gate(
+    frame: pd.DataFrame, procurement_methods: Iterable[str], method_column: str = METHOD
+) -> np.ndarray:
+    """Rows whose procurement method is not in a non-empty method list (a missing method is not in it)."""
+    methods = list(procurement_methods)
+    if not methods:
+        return np.zeros(len(frame), dtype=bool)
+    return ~text_is_in(column(frame, method_column), methods)
+
+
+def price_gate(
+    frame: pd.DataFrame,
+    *,
+    no_price_comparison_procurement_methods: Iterable[str] = (),
+    price_comparison_procurement_methods: Iterable[str] = (),
+    excluded_procurement_method_details: Iterable[str] = (),
+    details_column: str = METHOD_DETAILS,
+    status_column: str = TENDER_STATUS,
+) -> np.ndarray:
+    """Rows R024/R058 leave out: the process gate, then the price filter (allow list, else deny list)."""
+    details = column(frame, details_column)
+    allow = list(price_comparison_procurement_methods)
+    deny = no_price_comparison_procurement_methods
+    dropped = ~text_is_in(details, allow) if allow else text_is_in(details, deny)
+    return process_gate(frame, excluded_procurement_method_details, details_column, status_column) | dropped
+
+
+def gap_values(frame: pd.DataFrame, gated: np.ndarray, gap_column: str = RUNNER_UP_GAP) -> np.ndarray:
+    """The runner-up price gap as float64, NaN where missing or where the row is gated out."""
+    gap = v.numeric_values(column(frame, gap_column))
+    return np.where(gated, np.nan, gap)
+
+
+def one_value_per_process(values: np.ndarray, ocids: pd.Series) -> np.ndarray:
+    """The values with each ocid counted once (its first row); rows without an ocid count one each."""
+    missing = v.null_mask(ocids)
+    if isinstance(ocids.dtype, pd.CategoricalDtype):
+        first = ~pd.Series(ocids.cat.codes.to_numpy()).duplicated(keep="first").to_numpy()
+    else:
+        first = ~ocids.duplicated(keep="first").to_numpy(dtype=bool)
+    return values[missing | first]
+
+
+def gap_distribution(
+    frame: pd.DataFrame, gated: np.ndarray, gap_column: str = RUNNER_UP_GAP, ocid_column: str = OCID
+) -> np.ndarray:
+    """The gaps of Cardinal's distribution: not gated, present, one value per ocid (rows without one each)."""
+    gap = gap_values(frame, gated, gap_column)
+    usable = ~np.isnan(gap)
+    ocids = column(frame, ocid_column)[usable]
+    return one_value_per_process(gap[usable], ocids)
+
+
+def cardinal_round(value: float | None) -> float | None:
+    """Round like Cardinal's Meta: ``round(v * 10000) / 10000``, halves away from zero (Rust f64::round)."""
+    if value is None or not np.isfinite(value):
+        return None
+    scaled = value * 10000.0
+    whole = float(np.trunc(scaled))
+    if abs(scaled - whole) >= 0.5:
+        whole += float(np.sign(scaled))
+    return whole / 10000.0
+
+
+def finite_or_none(value: float) -> float | None:
+    """The value as a float, or None for NaN and infinities (Cardinal writes them as null)."""
+    return float(value) if np.isfinite(value) else None
+
+
+def fit_gap_fence(
+    values: np.ndarray, side: str, threshold: float | None
+) -> dict[str, float | int | bool | dict | None]:
+    """Cardinal's R024 (``side="lower"``) or R058 (``"upper"``) fence over the gaps, with its guard and Meta.
+
+    Without a threshold: type-8 Q1 and Q3 and the fma fence; R024 flags only when Q1 > 0 and the fence > 0,
+    R058 only when the fence > 0. With a threshold, it is the fence and must be > 0. ``cardinal_meta`` is
+    Cardinal's Meta (rounded to 4 decimals, half away from zero) for display; comparisons use the raw fence.
+    """
+    key = f"{side}_fence"
+    meta: dict[str, float | int | bool | dict | None] = {"n": int(values.size)}
+    if threshold is not None:
+        fence = float(threshold)
+        flagging = fence > 0
+        meta[key] = fence
+    else:
+        q1 = quantile_type8(values, 0.25)
+        q3 = quantile_type8(values, 0.75)
+        fence = (lower_fence(q1, q3) if side == "lower" else upper_fence(q1, q3)) if values.size else math.nan
+        flagging = bool(fence > 0 and (side == "upper" or q1 > 0))
+        meta.update({"q1": finite_or_none(q1), "q3": finite_or_none(q3), key: finite_or_none(fence)})
+    meta["flagging"] = bool(flagging)
+    meta["cardinal_meta"] = {k: cardinal_round(meta[k]) for k in ("q1", "q3", key) if k in meta}
+    return meta
+
+
+def apply_gap_fence(gap: np.ndarray, meta: Mapping[str, object], side: str) -> np.ndarray:
+    """Rows at or beyond the fitted fence (inclusive), all False when the guard stopped flagging."""
+    fence = meta.get(f"{side}_fence")
+    if not meta.get("flagging") or fence is None:
+        return np.zeros(gap.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return gap <= float(fence) if side == "lower" else gap >= float(fence)

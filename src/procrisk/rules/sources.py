@@ -1,0 +1,228 @@
+"""Row sources the engine reads in batches: an in-memory frame, Parquet files, or either with a prepare step.
+
+A source gives the whole table for a few columns (the first pass of dataset-relative checks) and the table in
+row batches for many columns, both in the same row order. Columns are converted to the dtypes the checks read
+fastest: low-cardinality text as categoricals, booleans as nullable ``boolean``, dates as ``datetime64``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from procrisk.rules import values as v
+from procrisk.schema.columns import TABLES
+
+# Kinds read as dictionaries (categoricals): few distinct values. Free text and ids are read as plain strings
+# (a dictionary over mostly distinct values costs a hash per row when the writer fell back to plain pages).
+_DICTIONARY_KINDS = ("enum", "answer", "country", "currency")
+_DICTIONARY_CODES = ("cpv_division", "classification_code", "classification_scheme", "tender_status")
+
+
+class Source(Protocol):
+    """What the engine needs from a table: its size, its columns, whole columns and row batches."""
+
+    @property
+    def num_rows(self) -> int:
+        """Number of rows."""
+        ...
+
+    @property
+    def column_names(self) -> frozenset[str]:
+        """Columns the source can give."""
+        ...
+
+    def read(self, columns: Sequence[str]) -> pd.DataFrame:
+        """Every row, for these columns (those the source has)."""
+        ...
+
+    def batches(self, columns: Sequence[str], batch_size: int) -> Iterator[pd.DataFrame]:
+        """The rows in order, in frames of at most ``batch_size`` rows, for these columns."""
+        ...
+
+
+def _kind(column: str) -> str | None:
+    """The declared kind of a canonical column in any table, or None."""
+    for table in TABLES.values():
+        if column in table:
+            return table[column].kind
+    return None
+
+
+def coerce(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Give declared bool, date and number columns their dtypes (object columns from hand-built frames)."""
+    changes = {}
+    for column in columns:
+        if column not in frame.columns:
+            continue
+        series = frame[column]
+        kind = _kind(column)
+        if kind == "bool" and not (pd.api.types.is_bool_dtype(series.dtype)
+                                   or isinstance(series.dtype, pd.BooleanDtype)):
+            values, missing = v.bool_values(series)
+            changes[column] = pd.Series(pd.arrays.BooleanArray(values & ~missing, missing), index=frame.index)
+        elif kind == "date" and not pd.api.types.is_datetime64_any_dtype(series.dtype):
+            changes[column] = pd.to_datetime(series, errors="coerce")
+        elif kind in ("int", "float", "share") and not pd.api.types.is_numeric_dtype(series.dtype):
+            changes[column] = pd.to_numeric(series, errors="coerce").astype(np.float64)
+    return frame.assign(**changes) if changes else frame
+
+
+def missing_column(column: str, index: pd.Index) -> pd.Series:
+    """An all-missing column typed by its declared kind (so that no check has to convert it row by row)."""
+    n = len(index)
+    kind = _kind(column)
+    if kind == "bool":
+        return pd.Series(pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool)), index=index)
+    if kind in ("int", "float", "share"):
+        return pd.Series(np.full(n, np.nan), index=index)
+    if kind == "date":
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ms]"), index=index)
+    if kind == "list":
+        return pd.Series(np.full(n, None, dtype=object), index=index, dtype=object)
+    return pd.Series(pa.nulls(n, pa.large_string()).to_pandas().array, index=index)
+
+
+def with_columns(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The frame with every column in ``columns`` present (absent ones added as all-missing, typed by kind)."""
+    absent = [c for c in dict.fromkeys(columns) if c not in frame.columns]
+    if not absent:
+        return frame
+    return frame.assign(**{c: missing_column(c, frame.index) for c in absent})
+
+
+class FrameSource:
+    """An in-memory DataFrame as a source (row order = frame order)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        """Wrap ``frame``."""
+        self.frame = frame
+
+    @property
+    def num_rows(self) -> int:
+        """Number of rows."""
+        return len(self.frame)
+
+    @property
+    def column_names(self) -> frozenset[str]:
+        """Columns of the frame."""
+        return frozenset(map(str, self.frame.columns))
+
+    def read(self, columns: Sequence[str]) -> pd.DataFrame:
+        """Every row, for the columns the frame has."""
+        return self.frame[[c for c in dict.fromkeys(columns) if c in self.column_names]]
+
+    def batches(self, columns: Sequence[str], batch_size: int) -> Iterator[pd.DataFrame]:
+        """Consecutive row slices."""
+        sub = self.read(columns)
+        for start in range(0, max(len(sub), 1), batch_size):
+            yield sub.iloc[start:start + batch_size]
+
+
+def _types_mapper(arrow_type: pa.DataType) -> object | None:
+    """Nullable booleans and Arrow-backed lists; everything else keeps pyarrow's default conversion."""
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        return pd.ArrowDtype(arrow_type)
+    return None
+
+
+def arrow_to_frame(table: pa.Table, start: int = 0) -> pd.DataFrame:
+    """Convert an Arrow table with the dtypes checks read fastest; the index counts rows from ``start``."""
+    frame = table.to_pandas(types_mapper=_types_mapper, date_as_object=False, split_blocks=True, self_destruct=True)
+    frame.index = pd.RangeIndex(start, start + len(frame))
+    return frame
+
+
+class ParquetSource:
+    """Parquet files (a directory, a file or a list of files) read with pyarrow, only the columns asked for."""
+
+    def __init__(self, paths: str | Path | Sequence[str | Path]) -> None:
+        """Open the files as one dataset; text columns of low-cardinality kinds are read as dictionaries."""
+        target = [str(p) for p in paths] if isinstance(paths, list | tuple) else str(paths)
+        names = ds.dataset(target, format="parquet").schema.names
+        dictionary = [c for c in names if _kind(c) in _DICTIONARY_KINDS or c in _DICTIONARY_CODES]
+        fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=dictionary))
+        self.dataset = ds.dataset(target, format=fmt)
+
+    @property
+    def num_rows(self) -> int:
+        """Number of rows over all files."""
+        return self.dataset.count_rows()
+
+    @property
+    def column_names(self) -> frozenset[str]:
+        """Columns in the files' schema."""
+        return frozenset(self.dataset.schema.names)
+
+    def _present(self, columns: Sequence[str]) -> list[str]:
+        """The requested columns the files have, each once."""
+        return [c for c in dict.fromkeys(columns) if c in self.column_names]
+
+    def read(self, columns: Sequence[str]) -> pd.DataFrame:
+        """Every row, for these columns."""
+        return arrow_to_frame(self.dataset.to_table(columns=self._present(columns)))
+
+    def batches(self, columns: Sequence[str], batch_size: int) -> Iterator[pd.DataFrame]:
+        """Row batches of about ``batch_size`` rows, in file order."""
+        scanner = self.dataset.scanner(columns=self._present(columns), batch_size=min(batch_size, 1 << 20))
+        pending: list[pa.RecordBatch] = []
+        rows = 0
+        start = 0
+        for batch in scanner.to_batches():
+            if batch.num_rows == 0:
+                continue
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= batch_size:
+                yield arrow_to_frame(pa.Table.from_batches(pending), start)
+                start += rows
+                pending, rows = [], 0
+        if pending or start == 0:
+            schema = self.dataset.schema
+            table = pa.Table.from_batches(pending) if pending else schema.empty_table().select(
+                self._present(columns))
+            yield arrow_to_frame(table, start)
+
+
+class PreparedSource:
+    """A source whose frames go through ``prepare`` (e.g. reference enrichment) before the rules see them."""
+
+    def __init__(self, inner: Source, prepare: Callable[[pd.DataFrame], pd.DataFrame],
+                 inputs: Sequence[str] = (), outputs: Sequence[str] = ()) -> None:
+        """``prepare`` reads ``inputs`` (always fetched) and adds ``outputs`` to each frame."""
+        self.inner = inner
+        self.prepare = prepare
+        self.inputs = tuple(inputs)
+        self.outputs = tuple(outputs)
+
+    @property
+    def num_rows(self) -> int:
+        """Number of rows of the inner source."""
+        return self.inner.num_rows
+
+    @property
+    def column_names(self) -> frozenset[str]:
+        """Inner columns plus the columns ``prepare`` adds."""
+        return self.inner.column_names | frozenset(self.outputs)
+
+    def read(self, columns: Sequence[str]) -> pd.DataFrame:
+        """Every row, prepared."""
+        return self.prepare(self.inner.read([*columns, *self.inputs]))
+
+    def batches(self, columns: Sequence[str], batch_size: int) -> Iterator[pd.DataFrame]:
+        """Prepared row batches."""
+        for frame in self.inner.batches([*columns, *self.inputs], batch_size):
+            yield self.prepare(frame)
+
+
+def as_source(data: pd.DataFrame | Source) -> Source:
+    """A DataFrame wrapped as a FrameSource; a source as is."""
+    return FrameSource(data) if isinstance(data, pd.DataFrame) else data
