@@ -20,7 +20,7 @@ EXPECTED_RULES = {
     "ilab_good_from_listed_origin": {"IR07"},
     "high_risk_sector_and_origin": {"IR01"},
     "no_anti_trafficking_clause_high_risk": {"CM01"},
-    "price_far_below_estimate": {"PR04", "PR20", "PR21"},
+    "price_far_below_estimate": {"PR04", "PR07", "PR20"},
     "workers_pay_recruitment_fees": {"RC01"},
     "identity_documents_retained": {"RC09"},
     "debarred_supplier": {"DD02"},

@@ -238,6 +238,11 @@ def explain(ctx: click.Context, contract_id: str, run_id: str | None, show_all: 
         click.echo(f"  {_short(row.get('title'), 60)} | buyer {_short(row.get('buyer_name'))} | supplier "
                    f"{_short(row.get('supplier_name'))} ({row.get('supplier_country') or '?'}) | "
                    f"{_num(row.get('award_value'))} {row.get('currency') or ''}")
+    from procrisk.ml import explain_ml
+
+    for row in result.rows:
+        for topic, text in explain_ml(row).items():
+            click.echo(f"  {topic}: {text}")
     click.echo(f"\nFlagged ({len(result.flagged)}):")
     for f in result.flagged:
         click.echo(f"  [{f.rule_code}] {f.title}: {f.explanation}")
@@ -293,10 +298,10 @@ def suppliers(ctx: click.Context, limit: int) -> None:
     table = api.list_suppliers(config=_config(ctx))
     click.echo(f"{len(table)} resolved suppliers")
     for row in table.head(limit).itertuples():
-        variants = [v for v in list(getattr(row, "variants", []) or []) if v != getattr(row, "name", None)]
+        name = getattr(row, "canonical_name", "")
+        variants = [v for v in list(getattr(row, "variants", []) or []) if v != name]
         extra = f"  also: {'; '.join(_short(v, 30) for v in variants[:4])}" if variants else ""
-        click.echo(f"  {row.supplier_key}  {_short(getattr(row, 'name', ''), 40):<40} "
-                   f"{getattr(row, 'n_contracts', 0):>4} contracts{extra}")
+        click.echo(f"  {row.supplier_key}  {_short(name, 40):<40} {getattr(row, 'n_contracts', 0):>4} contracts{extra}")
 
 
 @cli.group()

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from procrisk.api.analyse import KEPT_DERIVED as DERIVED
 from procrisk.api.analyse import Results, load_results
 from procrisk.api.ingest import open_workspace
 from procrisk.config import Config
@@ -75,8 +76,9 @@ def explain(contract_id: str, workspace: Path | str | None = None, run_id: str |
     positions = [int(i) for i in matches]
     scores = results.contracts.loc[positions]
     canonical = _take(ws.table_files("contracts"), positions).set_axis(scores.index, axis=0)
-    derived = scores[[c for c in scores.columns if c not in canonical.columns]]
-    rows = pd.concat([canonical, derived], axis=1)
+    # the run's derived values (reference enrichment, ML columns fitted on all rows) replace the stored nulls
+    derived = scores[[c for c in scores.columns if c not in canonical.columns or c in DERIVED]]
+    rows = pd.concat([canonical.drop(columns=[c for c in derived.columns if c in canonical.columns]), derived], axis=1)
     rows = enrich_contracts(rows).set_axis(scores.index, axis=0)
     for name in derived.columns:  # the run's own derived values win (ML columns were fitted on all rows)
         rows[name] = derived[name]

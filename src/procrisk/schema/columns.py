@@ -134,7 +134,7 @@ ENRICHMENT_CONTRACTS = (
 # Columns added by the scikit-learn estimators (procrisk.ml) before rules run; rules read them like any other.
 ML_CONTRACTS = (
     C("supplier_key", "code", "Resolved supplier entity: one key for every spelling and id of one supplier, "
-      "stable when unrelated data is added (procrisk.ml.suppliers).", group="ml", derived=True),
+      "stable when unrelated data is added (procrisk.ml.resolver).", group="ml", derived=True),
     C("cpv_division_inferred", "code", "CPV division predicted from title and description when the code is "
       "missing (procrisk.ml.category).", group="ml", derived=True),
     C("cpv_group_inferred", "code", "CPV group (3 digits) predicted when confident.", group="ml", derived=True),
@@ -373,7 +373,7 @@ SUPPLIERS = Table(
                                                           "razón social", "nombre", "unternehmen")),
         C("supplier_name_key", "code", "Normalised supplier name used to group spellings.", group="identity",
           derived=True),
-        C("supplier_key", "code", "Resolved supplier entity key (procrisk.ml.suppliers).", group="identity",
+        C("supplier_key", "code", "Resolved supplier entity key (procrisk.ml.resolver).", group="identity",
           derived=True),
         C("registration_ids", "list", "Scheme-qualified registration ids (e.g. GB-COH-01234567, MX-RFC-...).",
           group="identity", synonyms=("registration ids", "identifiers", "additional identifiers",
