@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from helpers import ROOT
-
 from procrisk.config import SETTINGS
 from procrisk.schema.docs import render_data_model
 
