@@ -232,7 +232,7 @@ def explain(ctx: click.Context, contract_id: str, run_id: str | None, show_all: 
     s = result.score
     click.echo(f"{contract_id}: score {s['score']:.1f} ({s['band']}), coverage {s['coverage']:.0%}; "
                f"inherent {_num(s.get('inherent'))}, control gaps {_num(s.get('control_gaps'))}, "
-               f"process {_num(s.get('process'))}" + ("; HARD FLAG " + ", ".join(s.get("hard_flags") or [])
+               f"process {_num(s.get('process'))}" + ("; HARD FLAG " + str(s.get("hard_flags") or "").replace(";", ", ")
                                                       if s.get("hard_flag") else ""))
     for row in result.rows:
         click.echo(f"  {_short(row.get('title'), 60)} | buyer {_short(row.get('buyer_name'))} | supplier "
