@@ -158,9 +158,9 @@ def main() -> None:
         queue = ctx.Queue()
         proc = ctx.Process(target=_run, args=(kind, str(path), rows, queue))
         proc.start()
-        kind, rows, seconds, stored, quarantined, rss = queue.get()
+        label, count, seconds, stored, quarantined, rss = queue.get()
         proc.join()
-        print(f"{kind:<10} {rows:>9,} rows in {seconds:6.2f} s = {rows / seconds:>9,.0f} rows/s; "
+        print(f"{label:<10} {count:>9,} rows in {seconds:6.2f} s = {count / seconds:>9,.0f} rows/s; "
               f"stored {stored:,}, quarantined {quarantined:,}; peak RSS {rss:,.0f} MB")
 
 

@@ -18,7 +18,9 @@ _API = (
     "load_catalogue",
 )
 
-__all__ = ["__version__", *_API]
+__all__ = [  # noqa: PLE0604 (the API names are strings, listed once in _API)
+    "__version__", *_API,
+]
 
 
 def __getattr__(name: str) -> Any:

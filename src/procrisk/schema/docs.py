@@ -40,4 +40,4 @@ def render_data_model() -> str:
 
 
 if __name__ == "__main__":
-    print(render_data_model(), end="")  # noqa: T201
+    print(render_data_model(), end="")
