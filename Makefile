@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 DEMO_WS ?= demo-workspace
 PORT   ?= 8501
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint bench clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ lint: install
 	$(BIN)/ruff check src tests bench app.py
 	$(BIN)/lint-imports
 
-test: install lint
+system-deps:
+	bash scripts/ci-browser-deps.sh
+	bash scripts/ci-report-deps.sh
+
+test: install lint system-deps
 	$(BIN)/python -m pytest
 
 demo: install
@@ -37,6 +41,8 @@ demo: install
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/score.py
+	$(BIN)/python bench/report.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_WS) .pytest_cache .ruff_cache

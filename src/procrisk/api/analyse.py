@@ -17,7 +17,6 @@ from procrisk.api.ingest import open_workspace
 from procrisk.config import Config, load_config
 from procrisk.errors import WorkspaceError
 from procrisk.ingest.pipeline import Progress
-from procrisk.ml import enrich_with_models
 from procrisk.reference.enrich import CONTRACT_COLUMNS as REFERENCE_OUT
 from procrisk.reference.enrich import enrich_contracts, enrich_suppliers
 from procrisk.reference.versions import reference_versions
@@ -31,10 +30,11 @@ from procrisk.rules import (
     load_catalogue,
     load_settings,
 )
-from procrisk.rules.settings import parse_settings
+from procrisk.rules.settings import Settings, parse_settings
 from procrisk.schema.arrow import table_schema
 from procrisk.schema.columns import CONTRACTS, ML_CONTRACTS
-from procrisk.scoring import score_contracts, score_suppliers
+from procrisk.scoring import score_contracts, score_outcomes, score_suppliers
+from procrisk.scoring.exposure import exposure_rank, exposure_values
 from procrisk.store import Workspace
 from procrisk.version import __version__
 
@@ -132,6 +132,8 @@ def analyse(
         if name not in context:
             context[name] = pd.Series(pd.NA, index=context.index, dtype=object)
     suppliers = ws.read_table("suppliers")
+    from procrisk.ml import enrich_with_models  # scikit-learn and scipy load only when a run needs them
+
     context, suppliers, ml_meta = enrich_with_models(context, suppliers, overrides_path=_overrides(ws))
     context = enrich_contracts(context).set_axis(pd.RangeIndex(len(context)), axis=0)
     derived = context[[c for c in (*REFERENCE_OUT, *ML_OUT) if c in context.columns]]
@@ -201,14 +203,40 @@ def _contract_table(context: pd.DataFrame, scores: pd.DataFrame, outcomes: Outco
     keep = [c for c in (*CONTEXT, *KEPT_DERIVED) if c in context.columns and c not in scores.columns]
     table = pd.concat([context[keep].reset_index(drop=True), scores.reset_index(drop=True)], axis=1)
     table["fired"] = _fired(outcomes.values, list(outcomes.codes), weights)
-    # riskiest first: hard-flagged (critical) contracts, then by band, then by score; ties by contract id
-    severity = table["band"].astype("string").map(BAND_ORDER).fillna(len(BAND_ORDER)).astype(int)
-    order = np.lexsort((table["contract_id"].astype("string").fillna("").to_numpy(),
-                        -table["score"].to_numpy(dtype=float, na_value=0.0), severity.to_numpy()))
-    rank = np.empty(len(table), dtype=np.int64)
-    rank[order] = np.arange(1, len(table) + 1)
-    table["risk_rank"] = rank
+    table["risk_rank"] = risk_rank(table["band"], table["score"], table["contract_id"])
     return table
+
+
+def risk_rank(band: pd.Series, score: pd.Series, contract_id: pd.Series) -> np.ndarray:
+    """1 = riskiest: hard-flagged (critical) contracts first, then by band, then by score; ties by contract id."""
+    severity = band.astype("string").map(BAND_ORDER).fillna(len(BAND_ORDER)).astype(int)
+    order = np.lexsort((contract_id.astype("string").fillna("").to_numpy(),
+                        -score.to_numpy(dtype=float, na_value=0.0), severity.to_numpy()))
+    rank = np.empty(len(band), dtype=np.int64)
+    rank[order] = np.arange(1, len(band) + 1)
+    return rank
+
+
+def what_if(results: Results, settings: Settings) -> pd.DataFrame:
+    """Re-score a stored run under other weights, enabled rules, bands or composite weights (no re-evaluation).
+
+    Returns one row per contract row of ``results.contracts`` (same order): contract_id, score, band,
+    hard_flag, sub-scores, coverage, exposure, exposure_rank and risk_rank. Rule parameters (thresholds) change
+    outcomes, not weights: they need a new run (``analyse(settings=...)``).
+    """
+    dirs = [Path(p) for p in results.manifest.get("rules_dirs", [])] or None
+    catalogue = load_catalogue(dirs).with_settings(settings)
+    codes = [c for c in results.outcomes.columns if c in catalogue.codes]
+    values = np.ascontiguousarray(results.outcomes[codes].to_numpy(dtype=np.int8))
+    frame = score_outcomes(values, [catalogue.get(c) for c in codes], codes, settings)
+    contracts = results.contracts
+    exposure, _ = exposure_values(frame["score"].to_numpy(), contracts.get("award_value"),
+                                  contracts.get("estimated_value"))
+    frame.insert(0, "contract_id", contracts["contract_id"].to_numpy())
+    frame["exposure"] = exposure
+    frame["exposure_rank"] = exposure_rank(exposure, frame["score"].to_numpy())
+    frame["risk_rank"] = risk_rank(frame["band"], frame["score"], frame["contract_id"])
+    return frame
 
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:

@@ -15,8 +15,6 @@ from procrisk.api.analyse import Results, load_results
 from procrisk.api.ingest import open_workspace
 from procrisk.config import Config
 from procrisk.errors import NotFoundError, WorkspaceError
-from procrisk.ml import enrich_with_models
-from procrisk.ml import list_suppliers as ml_list_suppliers
 from procrisk.reference.enrich import enrich_contracts, enrich_suppliers
 from procrisk.rules import Finding, coverage_report, explain_entity, field_gaps, load_catalogue
 from procrisk.rules.explain import plain
@@ -163,6 +161,8 @@ def _enriched(workspace: Path | str | None, config: Config | None) -> tuple[pd.D
         raise WorkspaceError(msg)
     contracts = ws.read_table("contracts")
     suppliers = ws.read_table("suppliers")
+    from procrisk.ml import enrich_with_models
+
     contracts, suppliers, _ = enrich_with_models(contracts, suppliers)
     return enrich_contracts(contracts), enrich_suppliers(suppliers)
 
@@ -189,6 +189,9 @@ def list_suppliers(workspace: Path | str | None = None, *, config: Config | None
     ws = open_workspace(workspace, config=config)
     contracts = ws.read_table("contracts")
     suppliers = ws.read_table("suppliers")
+    from procrisk.ml import enrich_with_models
+    from procrisk.ml import list_suppliers as ml_list_suppliers
+
     contracts, suppliers, _ = enrich_with_models(contracts, suppliers, overrides_path=_overrides(ws))
     return ml_list_suppliers(contracts, suppliers)
 
