@@ -30,6 +30,7 @@ from procrisk.rules import (
     load_catalogue,
     load_settings,
 )
+from procrisk.rules.engine import CONTRACT_CARRY, SUPPLIER_CARRY
 from procrisk.rules.settings import Settings, parse_settings
 from procrisk.schema.arrow import table_schema
 from procrisk.schema.columns import CONTRACTS, ML_CONTRACTS
@@ -145,12 +146,15 @@ def analyse(
         return pd.concat([batch.drop(columns=[c for c in part.columns if c in batch.columns]), part], axis=1)
 
     source = PreparedSource(base, prepare, outputs=tuple(derived.columns))
+    if "supplier_key" not in suppliers:
+        suppliers = suppliers.assign(supplier_key=pd.Series(pd.NA, index=suppliers.index, dtype="string"))
     step("scoring suppliers", 0.0)
     supplier_frame = enrich_suppliers(suppliers)
-    supplier_outcomes = evaluate_table(catalogue, supplier_frame, scope="supplier", as_of=run_as_of)
+    supplier_outcomes = evaluate_table(catalogue, supplier_frame, scope="supplier", as_of=run_as_of,
+                                       carry=(*SUPPLIER_CARRY, "supplier_key"))
     step("scoring contracts", 0.0)
     contract_outcomes = evaluate_table(catalogue, source, scope="contract", suppliers=supplier_outcomes,
-                                       as_of=run_as_of)
+                                       as_of=run_as_of, carry=(*CONTRACT_CARRY, "supplier_key"))
     step("scoring contracts", 1.0)
     scores = score_contracts(catalogue, contract_outcomes)
     supplier_scores = score_suppliers(catalogue, scores, supplier_outcomes)

@@ -198,8 +198,8 @@ def score_contracts(catalogue: Catalogue, outcomes: Outcomes) -> pd.DataFrame:
     frame = score_outcomes(outcomes.values, catalogue.rules, outcomes.codes, catalogue.settings)
     keys = outcomes.keys
     exposure, basis = exposure_values(frame["score"].to_numpy(), keys.get("award_value"), keys.get("estimated_value"))
-    ids = pd.DataFrame({c: keys[c] for c in ("contract_id", "supplier_id", "supplier_name", "supplier_name_key",
-                                              "award_value", "currency") if c in keys.columns})
+    ids = pd.DataFrame({c: keys[c] for c in ("contract_id", "supplier_id", "supplier_key", "supplier_name",
+                                              "supplier_name_key", "award_value", "currency") if c in keys.columns})
     frame = pd.concat([ids.reset_index(drop=True), frame], axis=1)
     frame["exposure"] = exposure
     frame["exposure_basis"] = pd.Categorical.from_codes(basis, categories=list(BASIS_NAMES))

@@ -46,10 +46,12 @@ def _encode(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _groups(contract_scores: pd.DataFrame, suppliers: Outcomes | None) -> _Groups:
-    """Suppliers of contracts: the linked questionnaire row, else the contract's supplier_id, else its name key."""
+    """Suppliers of contracts: the linked questionnaire row, else the supplier_key, supplier_id or name key."""
     n = len(contract_scores)
     rows = contract_scores["supplier_row"].to_numpy() if "supplier_row" in contract_scores else np.full(n, -1)
-    sup_ids = suppliers.keys["supplier_id"].astype("str") if suppliers is not None else pd.Series([], dtype="str")
+    # the resolved entity (procrisk.ml supplier_key) groups every spelling and id of a supplier when present
+    sup_key = "supplier_key" if suppliers is not None and "supplier_key" in suppliers.keys else "supplier_id"
+    sup_ids = suppliers.keys[sup_key].astype("str") if suppliers is not None else pd.Series([], dtype="str")
     sup_names = suppliers.keys["supplier_name"].astype("str") if suppliers is not None else sup_ids
     row_group, distinct_ids = _encode(_text(sup_ids, len(sup_ids)))  # questionnaire row -> its group
     q = len(distinct_ids)
@@ -61,7 +63,7 @@ def _groups(contract_scores: pd.DataFrame, suppliers: Outcomes | None) -> _Group
     labels = [distinct_ids]
     names = [sup_names.to_numpy(dtype=object, na_value=None)[first_row] if q else np.array([], dtype=object)]
     offset = q
-    for column, prefix in (("supplier_id", ""), ("supplier_name_key", "name:")):
+    for column, prefix in (("supplier_key", ""), ("supplier_id", ""), ("supplier_name_key", "name:")):
         todo = np.flatnonzero(ids < 0)
         if column not in contract_scores or not len(todo):
             continue
@@ -83,7 +85,8 @@ def _own(catalogue: Catalogue, suppliers: Outcomes | None, groups: _Groups) -> p
     if suppliers is None or groups.questionnaire == 0:
         return pd.DataFrame(index=pd.RangeIndex(0))
     own = score_outcomes(suppliers.values, catalogue.rules, suppliers.codes, catalogue.settings)
-    codes, _ = _encode(_text(suppliers.keys["supplier_id"], len(suppliers)))
+    key = "supplier_key" if "supplier_key" in suppliers.keys else "supplier_id"
+    codes, _ = _encode(_text(suppliers.keys[key], len(suppliers)))
     keep = codes >= 0
     first = np.full(groups.questionnaire, len(codes), dtype=np.int64)
     np.minimum.at(first, codes[keep], np.flatnonzero(keep))
