@@ -162,3 +162,16 @@ def test_cli_rules_list_show_and_check(capsys, tmp_path) -> None:
     (bad / "RC99_bad.yaml").write_text("code: RC99\nname: x.y\ntitel: Oops\n")
     code, out, _ = _run(capsys, "rules", "check", tmp_path / "rules")
     assert code == 1 and "RC99_bad.yaml" in out and "titel" in out
+
+
+def test_cli_report_then_verify_matches_an_unchanged_workspace(scored, capsys, tmp_path) -> None:
+    ws, _ = scored
+    out = tmp_path / "evidence.xlsx"
+    code, text, err = _run(capsys, "-q", "--workspace", ws, "report", "--out", out, "--band", "critical")
+    assert code == 0, err
+    assert "wrote" in text and out.exists()
+    runs_before = len(api.workspace_status(ws)["runs"])
+    code, text, err = _run(capsys, "-q", "--workspace", ws, "verify", out)
+    assert code == 0, text + err
+    assert "matches" in text
+    assert len(api.workspace_status(ws)["runs"]) == runs_before  # verifying stores nothing

@@ -348,6 +348,51 @@ def rules_check(paths: tuple[Path, ...]) -> None:
 
 
 @cli.command()
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "pdf", "csv", "parquet"]), default=None,
+              help="Report format (default: from the --out suffix, .xlsx or .pdf).")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Output file (.xlsx, .pdf), or a folder for csv and parquet.")
+@click.option("--buyer", help="Only contracts whose buyer name contains this text (or whose buyer_id is it).")
+@click.option("--supplier", help="Only contracts whose supplier name contains this text (or supplier id / key).")
+@click.option("--period", help="Award period: 2024, 2024-Q2, 2024-03, 2024-03-31 or FROM..TO (open ends allowed).")
+@click.option("--band", "bands", multiple=True, type=click.Choice(["low", "medium", "high", "critical"]),
+              help="Only contracts in this band (repeat for several).")
+@click.option("--run", "run_id", help="Scoring run to report on (default: the latest).")
+@click.option("--title", help="Report title.")
+@click.pass_context
+def report(ctx: click.Context, fmt: str | None, out: Path, buyer: str | None, supplier: str | None,
+           period: str | None, bands: tuple[str, ...], run_id: str | None, title: str | None) -> None:
+    """Write an auditor's evidence report of a scoring run: Excel, PDF, or CSV / Parquet tables."""
+    from procrisk.report import Filters, make_report
+
+    filters = Filters.make(buyer=buyer, supplier=supplier, period=period, bands=bands)
+    written = make_report(None, out, fmt, filters=filters, run_id=run_id, title=title, config=_config(ctx))
+    c = written.counts
+    click.echo(f"wrote {written.path}: {c['contracts']:,} contracts, {c['findings']:,} findings, "
+               f"{c['suppliers']:,} suppliers (scope: {written.scope}); content digest {written.digest[:16]}")
+    for note in written.notes:
+        click.echo(f"  note: {note}")
+    click.echo(f"  check it later: procrisk verify {written.path}")
+
+
+@cli.command()
+@click.argument("report_path", metavar="REPORT", type=click.Path(path_type=Path, exists=True))
+@click.pass_context
+def verify(ctx: click.Context, report_path: Path) -> None:
+    """Recompute REPORT (.xlsx, .pdf or export folder) from the workspace: "matches", or what differs (exit 1)."""
+    from procrisk.report import verify as verify_report
+
+    result = verify_report(report_path, progress=_progress(ctx), config=_config(ctx))
+    click.echo(f"{report_path}: {result.summary}")
+    for line in result.differences:
+        click.echo(f"  {line}")
+    for note in result.notes:
+        click.echo(f"  note: {note}")
+    if not result.matches:
+        ctx.exit(1)
+
+
+@cli.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("sample_data"),
               show_default=True, help="Folder to write the sample files to.")
 @click.option("--seed", default=2018, show_default=True, help="Random seed: the same seed gives the same files.")

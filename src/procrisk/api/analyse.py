@@ -110,8 +110,12 @@ def _contracts_source(ws: Workspace) -> ParquetSource | FrameSource:
 def analyse(
     workspace: Path | str | None = None, *, settings: Path | str | None = None, rules: Path | str | None = None,
     config: Config | None = None, progress: Progress | None = None, as_of: str | dt.date | None = None,
+    store: bool = True,
 ) -> Results:
-    """Score every contract and supplier in the workspace against the catalogue and store the run."""
+    """Score every contract and supplier in the workspace against the catalogue and store the run.
+
+    ``store=False`` computes the same run without writing it (``procrisk verify`` recomputes this way).
+    """
     config = config or load_config()
     ws = open_workspace(workspace, config=config)
     if not ws.exists or not ws.batches():
@@ -189,7 +193,12 @@ def analyse(
         "supplier_scores": _arrow(supplier_scores),
         "supplier_outcomes": _supplier_outcome_table(supplier_outcomes),
     }
-    record = ws.commit_run(record, tables)
+    if store:
+        record = ws.commit_run(record, tables)
+    else:
+        record = {**record, "run_id": f"unsaved-{record['content_id'][:10]}"}
+    # the record as it reads back from run.json (sorted keys, plain types), so a fresh and a stored run compare equal
+    record = json.loads(json.dumps(record, sort_keys=True, default=str))
     step("writing", 1.0)
     return Results(record["run_id"], record, catalogue, contracts, contract_outcomes.matrix, supplier_scores,
                    _supplier_outcome_table(supplier_outcomes).to_pandas())
