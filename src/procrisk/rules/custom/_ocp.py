@@ -9,12 +9,14 @@ when the price-comparison filter says so (cardinal-indicators.md §2.2, §2.4). 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from procrisk.rules import values as v
+from procrisk.rules.checks import DatasetCheck
 from procrisk.rules.custom._columns import column, text_is_in
 from procrisk.rules.quantiles import lower_fence, quantile_type8, upper_fence
 from procrisk.schema.columns import CONTRACTS
@@ -141,3 +143,70 @@ def apply_gap_fence(gap: np.ndarray, meta: Mapping[str, object], side: str) -> n
         return np.zeros(gap.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
         return gap <= float(fence) if side == "lower" else gap >= float(fence)
+
+
+def not_applicable(
+    frame: pd.DataFrame,
+    *,
+    no_price_comparison_procurement_methods: Sequence[str] = (),
+    price_comparison_procurement_methods: Sequence[str] = (),
+    excluded_procurement_method_details: Sequence[str] = (),
+    details_column: str = METHOD_DETAILS,
+    status_column: str = TENDER_STATUS,
+    **_: object,
+) -> np.ndarray:
+    """Rows R024/R058 do not apply to: cancelled, excluded details, or dropped by the price-comparison filter."""
+    return price_gate(
+        frame,
+        no_price_comparison_procurement_methods=no_price_comparison_procurement_methods,
+        price_comparison_procurement_methods=price_comparison_procurement_methods,
+        excluded_procurement_method_details=excluded_procurement_method_details,
+        details_column=details_column,
+        status_column=status_column,
+    )
+
+
+def gap_fence_check(side: str, doc: str) -> DatasetCheck:
+    """A Cardinal R024 ('lower' fence) or R058 ('upper' fence) check on the runner-up price gap."""
+    meta_keys = ("q1", "q3", f"{side}_fence")
+
+    def fit(
+        frame: pd.DataFrame,
+        *,
+        threshold: float | None = None,
+        no_price_comparison_procurement_methods: Sequence[str] = (),
+        price_comparison_procurement_methods: Sequence[str] = (),
+        excluded_procurement_method_details: Sequence[str] = (),
+        gap_column: str = RUNNER_UP_GAP,
+        ocid_column: str = OCID,
+        details_column: str = METHOD_DETAILS,
+        status_column: str = TENDER_STATUS,
+    ) -> dict[str, Any]:
+        """Fit the fence over the runner-up price gaps of the data set (one value per process)."""
+        gated = not_applicable(
+            frame,
+            no_price_comparison_procurement_methods=no_price_comparison_procurement_methods,
+            price_comparison_procurement_methods=price_comparison_procurement_methods,
+            excluded_procurement_method_details=excluded_procurement_method_details,
+            details_column=details_column,
+            status_column=status_column,
+        )
+        values = gap_distribution(frame, gated, gap_column, ocid_column)
+        return fit_gap_fence(values, side, threshold)
+
+
+    def apply(frame: pd.DataFrame, meta: Mapping[str, Any], **params: Any) -> pd.Series:
+        """Flag gaps beyond the fitted fence; NA where the gap is missing or the rule is gated out."""
+        gated = not_applicable(frame, **params)
+        gap = gap_values(frame, gated, params.get("gap_column", RUNNER_UP_GAP))
+        return v.boolean_series(apply_gap_fence(gap, meta, side), np.isnan(gap), frame.index)
+
+
+    def row_meta(row: Mapping[str, Any], meta: Mapping[str, Any], **_: Any) -> dict[str, Any]:
+        """The quartiles and fence the row was compared with (the same for every row)."""
+        return {key: meta.get(key) for key in meta_keys}
+
+
+
+    return DatasetCheck(fit=fit, apply=apply, meta_keys=meta_keys, row_meta=row_meta, doc=doc,
+                        not_applicable=not_applicable)
