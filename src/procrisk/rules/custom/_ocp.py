@@ -51,6 +51,21 @@ def method_gate(
     return ~text_is_in(column(frame, method_column), methods)
 
 
+def method_and_process_gate(
+    frame: pd.DataFrame,
+    *,
+    procurement_methods: Sequence[str] = (),
+    excluded_procurement_method_details: Sequence[str] = (),
+    method_column: str = METHOD,
+    details_column: str = METHOD_DETAILS,
+    status_column: str = TENDER_STATUS,
+    **_: object,
+) -> np.ndarray:
+    """Rows R003/R018 do not apply to: cancelled, excluded details, or a method outside a non-empty list."""
+    return process_gate(frame, excluded_procurement_method_details, details_column, status_column) | (
+        method_gate(frame, procurement_methods, method_column))
+
+
 def price_gate(
     frame: pd.DataFrame,
     *,
@@ -59,6 +74,7 @@ def price_gate(
     excluded_procurement_method_details: Iterable[str] = (),
     details_column: str = METHOD_DETAILS,
     status_column: str = TENDER_STATUS,
+    **_: object,
 ) -> np.ndarray:
     """Rows R024/R058 leave out: the process gate, then the price filter (allow list, else deny list)."""
     details = column(frame, details_column)
@@ -145,27 +161,6 @@ def apply_gap_fence(gap: np.ndarray, meta: Mapping[str, object], side: str) -> n
         return gap <= float(fence) if side == "lower" else gap >= float(fence)
 
 
-def not_applicable(
-    frame: pd.DataFrame,
-    *,
-    no_price_comparison_procurement_methods: Sequence[str] = (),
-    price_comparison_procurement_methods: Sequence[str] = (),
-    excluded_procurement_method_details: Sequence[str] = (),
-    details_column: str = METHOD_DETAILS,
-    status_column: str = TENDER_STATUS,
-    **_: object,
-) -> np.ndarray:
-    """Rows R024/R058 do not apply to: cancelled, excluded details, or dropped by the price-comparison filter."""
-    return price_gate(
-        frame,
-        no_price_comparison_procurement_methods=no_price_comparison_procurement_methods,
-        price_comparison_procurement_methods=price_comparison_procurement_methods,
-        excluded_procurement_method_details=excluded_procurement_method_details,
-        details_column=details_column,
-        status_column=status_column,
-    )
-
-
 def gap_fence_check(side: str, doc: str) -> DatasetCheck:
     """A Cardinal R024 ('lower' fence) or R058 ('upper' fence) check on the runner-up price gap."""
     meta_keys = ("q1", "q3", f"{side}_fence")
@@ -183,7 +178,7 @@ def gap_fence_check(side: str, doc: str) -> DatasetCheck:
         status_column: str = TENDER_STATUS,
     ) -> dict[str, Any]:
         """Fit the fence over the runner-up price gaps of the data set (one value per process)."""
-        gated = not_applicable(
+        gated = price_gate(
             frame,
             no_price_comparison_procurement_methods=no_price_comparison_procurement_methods,
             price_comparison_procurement_methods=price_comparison_procurement_methods,
@@ -197,7 +192,7 @@ def gap_fence_check(side: str, doc: str) -> DatasetCheck:
 
     def apply(frame: pd.DataFrame, meta: Mapping[str, Any], **params: Any) -> pd.Series:
         """Flag gaps beyond the fitted fence; NA where the gap is missing or the rule is gated out."""
-        gated = not_applicable(frame, **params)
+        gated = price_gate(frame, **params)
         gap = gap_values(frame, gated, params.get("gap_column", RUNNER_UP_GAP))
         return v.boolean_series(apply_gap_fence(gap, meta, side), np.isnan(gap), frame.index)
 
@@ -209,4 +204,4 @@ def gap_fence_check(side: str, doc: str) -> DatasetCheck:
 
 
     return DatasetCheck(fit=fit, apply=apply, meta_keys=meta_keys, row_meta=row_meta, doc=doc,
-                        not_applicable=not_applicable)
+                        not_applicable=price_gate)

@@ -23,20 +23,7 @@ from procrisk.schema.columns import CONTRACTS
 DAYS = CONTRACTS["submission_period_days"].name
 
 
-def not_applicable(
-    frame: pd.DataFrame,
-    *,
-    procurement_methods: Sequence[str] = (),
-    excluded_procurement_method_details: Sequence[str] = (),
-    method_column: str = _ocp.METHOD,
-    details_column: str = _ocp.METHOD_DETAILS,
-    status_column: str = _ocp.TENDER_STATUS,
-    **_: object,
-) -> np.ndarray:
-    """Rows R003 does not apply to: cancelled, excluded details, or a method outside a non-empty list."""
-    return _ocp.process_gate(frame, excluded_procurement_method_details, details_column, status_column) | (
-        _ocp.method_gate(frame, procurement_methods, method_column)
-    )
+not_applicable = _ocp.method_and_process_gate
 
 
 def short_submission_period(

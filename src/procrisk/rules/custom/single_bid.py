@@ -9,6 +9,7 @@ one) when that number equals 1. Cancelled tenders and excluded details are out o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,20 +23,7 @@ from procrisk.schema.columns import CONTRACTS
 TENDERERS = CONTRACTS["number_of_tenderers"].name
 
 
-def not_applicable(
-    frame: pd.DataFrame,
-    *,
-    procurement_methods: Sequence[str] = ("open", "selective"),
-    excluded_procurement_method_details: Sequence[str] = (),
-    method_column: str = _ocp.METHOD,
-    details_column: str = _ocp.METHOD_DETAILS,
-    status_column: str = _ocp.TENDER_STATUS,
-    **_: object,
-) -> np.ndarray:
-    """Rows R018 does not apply to: cancelled, excluded details, or a method outside a non-empty list."""
-    return _ocp.process_gate(frame, excluded_procurement_method_details, details_column, status_column) | (
-        _ocp.method_gate(frame, procurement_methods, method_column)
-    )
+not_applicable = functools.partial(_ocp.method_and_process_gate, procurement_methods=("open", "selective"))
 
 
 def single_bid(
