@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
+import pytest
+
 from ingest.ocds_snapshot import GOLDEN, compute
+from procrisk.ingest.ocds.sources import loads
 
 
 def test_read_ocds_output_is_unchanged_on_every_real_and_messy_input(tmp_path: Path) -> None:
@@ -15,3 +19,40 @@ def test_read_ocds_output_is_unchanged_on_every_real_and_messy_input(tmp_path: P
     assert set(found) == set(known)
     differ = sorted(name for name in known if found[name] != known[name])
     assert not differ, f"read_ocds output changed for {differ}"
+
+
+@pytest.mark.parametrize("text", [
+    b'{"a": 1, "b": 2, "a": 3}', b'{"a": NaN, "b": -Infinity}', b'{"a": 123456789012345678901234567890}',
+    b'{"a": -9223372036854775809}', b'{"a": 1e400}', b'"\\ud800"', b'\xef\xbb\xbf{"a": 1}', b'{"a": -0.0}',
+    b'{"a": 120000.000000000000000000001}', b'{"a": 2.2250738585072011e-308}', b'{"a": "\\u0000\\t"}',
+    b'{"a": "x\ty"}', b'\xff', b'{"a": 1}{"b": 2}', b'{"a": ', '{"a": "\u00e9\u4e2d"}'.encode("utf-16"),
+    b' [1, 2.5, "3", true, null] \r\n',
+])
+def test_loads_gives_what_json_loads_gives(text: bytes) -> None:
+    """The fast parser's value, or its error message, is json.loads's, for the inputs where the two differ."""
+    try:
+        expected: object = ("value", repr(json.loads(text)))
+    except ValueError as exc:
+        expected = ("error", str(exc))
+    try:
+        found: object = ("value", repr(loads(text)))
+    except ValueError as exc:
+        found = ("error", str(exc))
+    assert found == expected
+
+
+def test_loads_parses_numbers_like_json_loads() -> None:
+    """Random integers and decimals (long, tiny, huge exponents) parse to the same value and type."""
+    rng = random.Random(5)
+    for _ in range(20_000):
+        kind = rng.random()
+        if kind < 0.3:
+            text = repr(rng.uniform(-1e6, 1e6))
+        elif kind < 0.6:
+            text = f"{rng.uniform(0, 10) * 10.0 ** rng.randrange(-320, 308):.{rng.randrange(0, 25)}e}"
+        elif kind < 0.8:
+            text = f"{rng.randrange(-10**25, 10**25)}.{rng.randrange(0, 10**rng.randrange(1, 30))}"
+        else:
+            text = str(rng.randrange(-10**30, 10**30))
+        ours, theirs = loads(text.encode()), json.loads(text)
+        assert (type(ours), repr(ours)) == (type(theirs), repr(theirs)), text

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
+
 from procrisk.errors import InputFileError
 from procrisk.ingest.ocds.issues import IssueSink
 
@@ -26,6 +28,20 @@ PACKAGE_KEYS = frozenset({"releases", "records", "compiledRelease"})
 CONTENT_KEYS = frozenset({"tender", "awards", "buyer", "parties", "planning", "contracts", "bids"})
 
 Chunk = tuple[int, int]  # (member index, line number for JSON Lines or 0 for a whole JSON document)
+_DECODE = msgspec.json.Decoder().decode
+
+
+def loads(data: bytes) -> Any:
+    """Parse JSON exactly as ``json.loads`` does, with msgspec's faster parser for the usual input.
+
+    msgspec gives the same values as json.loads for everything it accepts (big integers stay integers);
+    what it refuses (NaN, Infinity, 1e400, lone surrogates, a UTF-8 BOM, other encodings, invalid JSON) goes
+    to json.loads, which then gives its own value or its own error message.
+    """
+    try:
+        return _DECODE(data)
+    except msgspec.DecodeError:
+        return json.loads(data)
 
 
 @dataclass(frozen=True)
@@ -299,7 +315,7 @@ class Source:
                 row = member.row_base + number
                 at = _At(chunk, member.name, default)
                 try:
-                    value = json.loads(line)
+                    value = loads(line)
                 except ValueError as exc:
                     if sink is not None:
                         sink.add(row, f"line {number}", line[:200].decode("utf-8", "replace"),
@@ -321,7 +337,7 @@ class Source:
         """Yield the Units of a whole-JSON member (package, record, release or array)."""
         try:
             with _open(member.path) as handle:
-                value = json.load(handle)
+                value = loads(handle.read())
         except (ValueError, OSError, EOFError) as exc:
             self._unreadable_member(member, sink, f"the file is not valid JSON ({exc})")
             return
