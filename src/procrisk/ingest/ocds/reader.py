@@ -33,7 +33,7 @@ from procrisk.ingest.ocds.compile import compile_process
 from procrisk.ingest.ocds.flatten import Flat, flatten_release
 from procrisk.ingest.ocds.issues import IssueSink, write_issues
 from procrisk.ingest.ocds.sources import Chunk, Source, Unit
-from procrisk.ingest.ocds.tables import Process, classification_issues, contract_table, supplier_table
+from procrisk.ingest.ocds.tables import Process, classification_issues, contract_table, pack, supplier_table
 from procrisk.ingest.raw import RawTable
 from procrisk.schema.issues import IssueLog
 
@@ -133,7 +133,7 @@ class _Reader:
         release = compile_process(units, sink)
         self.duplicates += sum(1 for i in sink.items if i.code == "ocds.duplicate_release")
         flat = flatten_release(release, ocid=ocid, row=first.row, source=first.source, sink=sink)
-        return Process(flat, first.row, first.member, sink.items, ocid)
+        return pack(flat, first.row, first.member, sink.items, ocid)
 
     def _finish_alone(self, unit: Unit) -> None:
         """Turn an unreadable or ocid-less release into its own (quarantined) rows."""
@@ -142,7 +142,7 @@ class _Reader:
             self.unreadable += 1
             flat = Flat(contracts=[{"contract_id": f"#{unit.row}", "source": unit.source,
                                     "extras": {"unreadable": True}}])
-            self.results[key] = Process(flat, unit.row, unit.member, [], None)
+            self.results[key] = pack(flat, unit.row, unit.member, [], None)
             return
         self.without_ocid += 1
         self.results[key] = self._compile([unit], None)

@@ -19,13 +19,33 @@ STANDARD_CLASSIFICATIONS = ("CPV", "UNSPSC")
 
 @dataclass
 class Process:
-    """One compiled and flattened process (or an unreadable or ocid-less release) with its issues."""
+    """One compiled and flattened process (or an unreadable or ocid-less release) with its issues.
 
-    flat: Flat
+    Rows and suppliers are packed as tuples (``CONTRACT_FIELDS`` and ``SUPPLIER_SEEN`` order): they turn into
+    columns with one ``zip`` and cost little to send from a worker process.
+    """
+
+    rows: list[tuple[Any, ...]]
+    suppliers: list[tuple[Any, ...]]
+    schemes: list[str]  # classification schemes used, in order
     row: int
     member: str
     issues: list[Issue]
     ocid: str | None
+
+
+SUPPLIER_SEEN = ("key", "supplier_id", "name", "country", "registration_ids", "roles", "schemes")
+_SOURCE = CONTRACT_FIELDS.index("source")
+_CONTRACT_ID = CONTRACT_FIELDS.index("contract_id")
+_EXTRAS = CONTRACT_FIELDS.index("extras")
+
+
+def pack(flat: Flat, row: int, member: str, issues: list[Issue], ocid: str | None) -> Process:
+    """A Process from a Flat: each contract row as a tuple in CONTRACT_FIELDS order (absent keys as None)."""
+    rows = [tuple(map(r.get, CONTRACT_FIELDS)) for r in flat.contracts]
+    suppliers = [(s.key, s.supplier_id, s.name, s.country, s.registration_ids, s.roles, s.schemes)
+                 for s in flat.suppliers.values()]
+    return Process(rows, suppliers, flat.classification_schemes, row, member, issues, ocid)
 
 
 @dataclass
@@ -38,33 +58,39 @@ class _Supplier:
     source: str
 
 
-def _frame(rows: list[dict[str, Any]], fields: tuple[str, ...]) -> pd.DataFrame:
+def _column(values: tuple[Any, ...] | list[Any]) -> pd.Series:
+    """An object Series holding the raw values as they are (lists and dicts stay single cells)."""
+    return pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype=object, copy=False)
+
+
+def _frame(columns: dict[str, tuple[Any, ...] | list[Any]]) -> pd.DataFrame:
     """A DataFrame of object columns holding raw values, with only the columns some row fills."""
-    columns = [c for c in fields if any(r.get(c) is not None for r in rows)]
-    data = {c: pd.Series([r.get(c) for r in rows], dtype=object) for c in columns}
-    return pd.DataFrame(data, columns=columns)
+    kept = [c for c, values in columns.items() if values.count(None) != len(values)]
+    return pd.DataFrame({c: _column(columns[c]) for c in kept}, columns=kept)
 
 
 def contract_table(processes: list[Process], *, is_dir: bool, name: str) -> RawTable:
     """The contracts RawTable in source order, with contract ids made unique within the input."""
-    rows: list[dict[str, Any]] = []
-    numbers: list[int] = []
+    rows = [row for process in processes for row in process.rows]
+    numbers = np.fromiter((p.row for p in processes for _ in p.rows), dtype=np.int64, count=len(rows))
+    columns = dict(zip(CONTRACT_FIELDS, zip(*rows, strict=True), strict=True)) if rows else \
+        dict.fromkeys(CONTRACT_FIELDS, ())
+    ids = list(columns["contract_id"])
     used: set[str] = set()
-    for process in processes:
-        for row in process.flat.contracts:
-            contract_id = row["contract_id"]
-            if contract_id in used:
-                suffix = 2
-                while f"{contract_id}~{suffix}" in used:
-                    suffix += 1
-                row["contract_id"] = contract_id = f"{contract_id}~{suffix}"
-            used.add(contract_id)
-            if is_dir and process.member:
-                row["extras"] = {**row.get("extras", {}), "ocds_file": process.member}
-            rows.append(row)
-            numbers.append(process.row)
-    return RawTable(frame=_frame(rows, CONTRACT_FIELDS), row_numbers=np.asarray(numbers, dtype=np.int64),
-                    source_file=name, table="contracts")
+    for position, given in enumerate(ids):
+        unique = given
+        if given in used:
+            suffix = 2
+            while f"{given}~{suffix}" in used:
+                suffix += 1
+            ids[position] = unique = f"{given}~{suffix}"
+        used.add(unique)
+    columns["contract_id"] = ids
+    if is_dir:
+        members = [p.member for p in processes for _ in p.rows]
+        columns["extras"] = [{**(extras if extras is not None else {}), "ocds_file": member} if member else extras
+                             for extras, member in zip(columns["extras"], members, strict=True)]
+    return RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="contracts")
 
 
 def _merge_suppliers(processes: list[Process]) -> dict[str, _Supplier]:
@@ -73,20 +99,20 @@ def _merge_suppliers(processes: list[Process]) -> dict[str, _Supplier]:
     for process in processes:
         if process.ocid is None:
             continue
-        source = next((r.get("source") for r in process.flat.contracts), None) or ""
-        for seen in process.flat.suppliers.values():
-            known = merged.get(seen.key)
+        source = (process.rows[0][_SOURCE] if process.rows else None) or ""
+        for key, supplier_id, name, country, registration_ids, roles, schemes in process.suppliers:
+            known = merged.get(key)
             if known is None:
-                copy = SupplierSeen(seen.key, seen.supplier_id, seen.name, seen.country,
-                                    list(seen.registration_ids), set(seen.roles), list(seen.schemes))
-                merged[seen.key] = _Supplier(copy, process.row, process.member, source)
+                copy = SupplierSeen(key, supplier_id, name, country, list(registration_ids), set(roles),
+                                    list(schemes))
+                merged[key] = _Supplier(copy, process.row, process.member, source)
                 continue
             agg = known.seen
-            agg.roles |= seen.roles
-            agg.name = agg.name or seen.name
-            agg.country = agg.country or seen.country
-            agg.registration_ids.extend(r for r in seen.registration_ids if r not in agg.registration_ids)
-            agg.schemes.extend(s for s in seen.schemes if s not in agg.schemes)
+            agg.roles |= roles
+            agg.name = agg.name or name
+            agg.country = agg.country or country
+            agg.registration_ids.extend(r for r in registration_ids if r not in agg.registration_ids)
+            agg.schemes.extend(s for s in schemes if s not in agg.schemes)
     return merged
 
 
@@ -133,7 +159,8 @@ def supplier_table(processes: list[Process], *, is_dir: bool, name: str) -> tupl
                      "supplier_country": agg.country, "registration_ids": list(agg.registration_ids) or None,
                      "source": supplier.source, "extras": extras})
         numbers.append(supplier.row)
-    table = RawTable(frame=_frame(rows, SUPPLIER_FIELDS), row_numbers=np.asarray(numbers, dtype=np.int64),
+    columns = {c: [r.get(c) for r in rows] for c in SUPPLIER_FIELDS}
+    table = RawTable(frame=_frame(columns), row_numbers=np.asarray(numbers, dtype=np.int64),
                      source_file=name, table="suppliers")
     return table, _identifier_issues(merged), never_won
 
@@ -142,7 +169,7 @@ def classification_issues(processes: list[Process]) -> list[Issue]:
     """One warning per classification scheme that is not CPV or UNSPSC, at the first process using it."""
     first: dict[str, tuple[Process, int]] = {}
     for process in processes:
-        for scheme in dict.fromkeys(process.flat.classification_schemes):
+        for scheme in dict.fromkeys(process.schemes):
             known, count = first.get(scheme, (process, 0))
             first[scheme] = (known, count + 1)
     issues = []
