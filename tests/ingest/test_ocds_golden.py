@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.ocds_snapshot import GOLDEN, compute
+from ingest.ocds_snapshot import GOLDEN, MESSY_LINES, compute
+from procrisk.ingest.ocds import parallel
 from procrisk.ingest.ocds.sources import loads
 
 
@@ -56,3 +57,25 @@ def test_loads_parses_numbers_like_json_loads() -> None:
             text = str(rng.randrange(-10**30, 10**30))
         ours, theirs = loads(text.encode()), json.loads(text)
         assert (type(ours), repr(ours)) == (type(theirs), repr(theirs)), text
+
+
+def test_worker_processes_give_the_same_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading every JSON Lines input with worker processes (tiny batches) gives the same digests."""
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "BATCH_LINES", 37)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+    used: list[int] = []
+    read = parallel.LinePool.read
+
+    def counted(self: parallel.LinePool, *args: object) -> object:
+        """LinePool.read, counting the batches the workers read."""
+        for batch, results in read(self, *args):
+            used.append(len(batch))
+            yield batch, results
+
+    monkeypatch.setattr(parallel.LinePool, "read", counted)
+    known = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    found = compute(tmp_path)
+    assert sum(used) > MESSY_LINES  # the workers did read the JSON Lines files
+    differ = sorted(name for name in known if found[name] != known[name])
+    assert not differ, f"read_ocds output changed with worker processes for {differ}"

@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from procrisk.ingest.ocds.compile import compile_process
-from procrisk.ingest.ocds.flatten import Flat, flatten_release
+from procrisk.ingest.ocds.flatten import Flat
 from procrisk.ingest.ocds.issues import IssueSink, write_issues
+from procrisk.ingest.ocds.parallel import line_pool
+from procrisk.ingest.ocds.process import process_of
 from procrisk.ingest.ocds.sources import Chunk, Source, Unit
 from procrisk.ingest.ocds.tables import Process, classification_issues, contract_table, pack, supplier_table
 from procrisk.ingest.raw import RawTable
@@ -127,13 +128,12 @@ class _Reader:
             self.results[ocid] = self._compile(units, ocid)
 
     def _compile(self, units: list[Unit], ocid: str | None) -> Process:
-        """Compile and flatten one process from its units."""
-        first = units[0] if len(units) == 1 else min(units, key=lambda u: u.row)
-        sink = IssueSink(member=first.member)
-        release = compile_process(units, sink)
-        self.duplicates += sum(1 for i in sink.items if i.code == "ocds.duplicate_release")
-        flat = flatten_release(release, ocid=ocid, row=first.row, source=first.source, sink=sink)
-        return pack(flat, first.row, first.member, sink.items, ocid)
+        """Compile and flatten one process from its units (a worker's result when it read the only one)."""
+        if len(units) == 1 and units[0].packed is not None:
+            return units[0].packed
+        process = process_of([u.parsed() for u in units], ocid)
+        self.duplicates += sum(1 for i in process.issues if i.code == "ocds.duplicate_release")
+        return process
 
     def _finish_alone(self, unit: Unit) -> None:
         """Turn an unreadable or ocid-less release into its own (quarantined) rows."""
@@ -221,8 +221,14 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
     name = source.path.name
     reader = _Reader(source, progress)
     read_sink = IssueSink()
+    source.lines = line_pool()
     with _gc_paused():
-        reader.run(read_sink)
+        try:
+            reader.run(read_sink)
+        finally:
+            if source.lines is not None:
+                source.lines.close()
+            source.lines = None
         processes = sorted(reader.results.values(), key=lambda p: p.row)
         contracts = contract_table(processes, is_dir=source.is_dir, name=name)
         suppliers, supplier_issues, never_won = supplier_table(processes, is_dir=source.is_dir, name=name)
@@ -230,8 +236,12 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
                   *classification_issues(processes)]
         log = IssueLog(source_file=name)
         left_out = write_issues(issues, log)
-    notes = _notes(reader, source, never_won=never_won, suppliers=len(suppliers),
-                   left_out=sum(left_out.values()))
+        notes = _notes(reader, source, never_won=never_won, suppliers=len(suppliers),
+                       left_out=sum(left_out.values()))
+        count = reader.processes
+        # free the per-process objects while the collector is off: it would otherwise scan them all once
+        del processes, issues, supplier_issues
+        reader.results.clear()
     contracts.notes.extend(notes)
     return OcdsRead(contracts=contracts, suppliers=suppliers, issues=log, releases_read=reader.releases_read,
-                    processes=reader.processes, notes=notes)
+                    processes=count, notes=notes)

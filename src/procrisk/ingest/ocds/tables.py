@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,8 +17,7 @@ ORG_ID_SCHEME = re.compile(r"[A-Z]{2}-[A-Z0-9]+")  # org-id.guide list codes: GB
 STANDARD_CLASSIFICATIONS = ("CPV", "UNSPSC")
 
 
-@dataclass
-class Process:
+class Process(NamedTuple):
     """One compiled and flattened process (or an unreadable or ocid-less release) with its issues.
 
     Rows and suppliers are packed as tuples (``CONTRACT_FIELDS`` and ``SUPPLIER_SEEN`` order): they turn into

@@ -1,0 +1,126 @@
+"""Reads big JSON Lines files with worker processes: each parses, compiles and flattens batches of lines.
+
+The reader stays in charge of order, grouping and issues: a worker only turns each plain release line into
+(ocid, its read issues, the Process it gives on its own), and returns None for any other line, which the
+reader then reads itself. Workers get plain bytes and return tuples, so handing work over costs little.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from procrisk.ingest.ocds.issues import Issue, IssueSink
+from procrisk.ingest.ocds.process import process_of
+from procrisk.ingest.ocds.sources import Unit, _open, _release_ocid, is_plain_release, loads
+from procrisk.ingest.ocds.tables import Process
+
+MIN_BYTES = 16 << 20  # files smaller than this are read in this process (starting workers costs ~0.1 s)
+BATCH_LINES = 2_000  # lines handed to a worker at a time
+IN_FLIGHT = 3  # batches queued per worker, which bounds memory
+MAX_WORKERS = 2
+
+Batch = list[tuple[int, bytes]]  # (line number, line) of the non-blank lines
+LineResult = tuple[str | None, list[Issue], Process] | None
+
+
+def read_batch(batch: Batch, index: int, member: str, source: str, row_base: int) -> list[LineResult]:
+    """For each line: (ocid, read issues, the Process of the release alone) when it is one release, else None."""
+    out: list[LineResult] = []
+    for number, line in batch:
+        try:
+            value = loads(line)
+        except ValueError:
+            out.append(None)
+            continue
+        if not is_plain_release(value):
+            out.append(None)
+            continue
+        row = row_base + number
+        sink = IssueSink(member=member)
+        ocid = _release_ocid(value, row, sink)
+        unit = Unit(value, row, (index, number), member, source, "release", ocid)
+        out.append((ocid, sink.items, process_of([unit], ocid)))
+    return out
+
+
+def worker_count() -> int:
+    """How many worker processes to use: one per CPU this process may run on, at most MAX_WORKERS."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return min(cpus, MAX_WORKERS)
+
+
+class LinePool:
+    """Worker processes for the big JSON Lines files of one read_ocds call (started when first needed)."""
+
+    def __init__(self, workers: int) -> None:
+        """Use ``workers`` processes (at least 2, else reading in this process is as fast)."""
+        self.workers = workers
+        self.executor: ProcessPoolExecutor | None = None
+        self.last_line = 0
+
+    def wants(self, path: Path) -> bool:
+        """Whether a JSON Lines file is big enough to be read with workers."""
+        try:
+            return self.workers > 1 and path.stat().st_size >= MIN_BYTES
+        except OSError:
+            return False
+
+    def _start(self) -> ProcessPoolExecutor:
+        """Start the workers: forked when this process runs one thread (cheap), else spawned (safe)."""
+        if self.executor is None:
+            single = threading.active_count() == 1 and sys.version_info < (3, 12)  # 3.12+ warns on any fork
+            method = "fork" if single and os.name == "posix" else "spawn"
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method))
+        return self.executor
+
+    def read(self, path: Path, index: int, member: str, source: str,
+             row_base: int) -> Iterator[tuple[Batch, list[LineResult]]]:
+        """Yield each batch of non-blank lines of a file with the workers' results, in file order.
+
+        ``last_line`` is the number of the file's last line (blank or not) once the file is read.
+        """
+        executor = self._start()
+        queued: deque[tuple[Batch, Future[list[LineResult]]]] = deque()
+        self.last_line = 0
+        with _open(path) as handle:
+            batch: Batch = []
+            for number, line in enumerate(handle, start=1):
+                self.last_line = number
+                if not line.strip():
+                    continue
+                batch.append((number, line))
+                if len(batch) >= BATCH_LINES:
+                    queued.append((batch, executor.submit(read_batch, batch, index, member, source, row_base)))
+                    batch = []
+                    while len(queued) > IN_FLIGHT * self.workers:
+                        done, future = queued.popleft()
+                        yield done, future.result()
+            if batch:
+                queued.append((batch, executor.submit(read_batch, batch, index, member, source, row_base)))
+        last = self.last_line
+        while queued:
+            done, future = queued.popleft()
+            yield done, future.result()
+        self.last_line = last
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+
+def line_pool() -> LinePool | None:
+    """A LinePool when this machine has more than one CPU for us, else None."""
+    workers = worker_count()
+    return LinePool(workers) if workers > 1 else None
