@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from procrisk.ingest.ocds.cardinal_fields import price_gap, strict_number_of_tenderers, submission_period_days
 from procrisk.ingest.ocds.issues import IssueSink
@@ -68,9 +68,8 @@ class Flat:
     classification_schemes: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Org:
-    """An organisation reference resolved against the parties."""
+class Org(NamedTuple):
+    """An organisation reference resolved against the parties (a NamedTuple: made several times a release)."""
 
     ref_id: Any  # the reference's own id, raw (what Cardinal compares)
     org_id: str | None  # scheme-qualified id when known, else the id as given
@@ -80,8 +79,7 @@ class Org:
     schemes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Identity:
+class _Identity(NamedTuple):
     """What an organisation's identifiers and address say (computed once per party or reference)."""
 
     qualified: str | None

@@ -7,14 +7,17 @@ reader then reads itself. Workers get plain bytes and return tuples, so handing 
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
+import pickle
 import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
@@ -30,9 +33,13 @@ Batch = list[tuple[int, bytes]]  # (line number, line) of the non-blank lines
 LineResult = tuple[str | None, list[Issue], Process] | None
 
 
-def read_batch(batch: Batch, index: int, member: str, source: str, row_base: int) -> list[LineResult]:
-    """For each line: (ocid, read issues, the Process of the release alone) when it is one release, else None."""
-    out: list[LineResult] = []
+def read_batch(batch: Batch, index: int, member: str, source: str, row_base: int) -> bytes:
+    """For each line: (ocid, read issues, *the Process of the release alone) when it is one release, else None.
+
+    Returned pickled without the memo (``Pickler.fast``): the values hold no cycles and shared references only
+    to immutable or freshly built objects, and pickling is ~2x faster that way.
+    """
+    out: list[tuple[Any, ...] | None] = []
     for number, line in batch:
         try:
             value = loads(line)
@@ -46,8 +53,17 @@ def read_batch(batch: Batch, index: int, member: str, source: str, row_base: int
         sink = IssueSink(member=member)
         ocid = _release_ocid(value, row, sink)
         unit = Unit(value, row, (index, number), member, source, "release", ocid)
-        out.append((ocid, sink.items, process_of([unit], ocid)))
-    return out
+        out.append((ocid, sink.items, *process_of([unit], ocid)))
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(out)
+    return buffer.getvalue()
+
+
+def _results(data: bytes) -> list[LineResult]:
+    """The LineResults of one batch from what ``read_batch`` returned."""
+    return [None if r is None else (r[0], r[1], Process._make(r[2:])) for r in pickle.loads(data)]  # noqa: S301
 
 
 def worker_count() -> int:
@@ -90,7 +106,7 @@ class LinePool:
         ``last_line`` is the number of the file's last line (blank or not) once the file is read.
         """
         executor = self._start()
-        queued: deque[tuple[Batch, Future[list[LineResult]]]] = deque()
+        queued: deque[tuple[Batch, Future[bytes]]] = deque()
         self.last_line = 0
         with _open(path) as handle:
             batch: Batch = []
@@ -104,13 +120,13 @@ class LinePool:
                     batch = []
                     while len(queued) > IN_FLIGHT * self.workers:
                         done, future = queued.popleft()
-                        yield done, future.result()
+                        yield done, _results(future.result())
             if batch:
                 queued.append((batch, executor.submit(read_batch, batch, index, member, source, row_base)))
         last = self.last_line
         while queued:
             done, future = queued.popleft()
-            yield done, future.result()
+            yield done, _results(future.result())
         self.last_line = last
 
     def close(self) -> None:
