@@ -112,7 +112,7 @@ class LinePool:
             batch: Batch = []
             for number, line in enumerate(handle, start=1):
                 self.last_line = number
-                if not line.strip():
+                if line.isspace() or not line:
                     continue
                 batch.append((number, line))
                 if len(batch) >= BATCH_LINES:

@@ -80,13 +80,16 @@ class _Reader:
     def run(self, read_sink: IssueSink) -> None:
         """Read every unit, compile and flatten every process, then re-read scattered processes."""
         current_member = None
+        groups, units = WINDOW_GROUPS, WINDOW_UNITS
+        pending = self.pending
         for unit in self.source.units(read_sink):
             if unit.member != current_member:
                 current_member = unit.member
-                self._evict(limit_groups=WINDOW_GROUPS, limit_units=WINDOW_UNITS)
+                self._evict(limit_groups=groups, limit_units=units)
             self._take(unit)
-            if not self._in_document(unit):
-                self._evict(limit_groups=WINDOW_GROUPS, limit_units=WINDOW_UNITS)
+            # the same test as _evict's, made here first: it fails for most units
+            if not self._in_document(unit) and (len(pending) > groups or self.pending_units > units):
+                self._evict(limit_groups=groups, limit_units=units)
         self._evict(limit_groups=0, limit_units=0)
         if self.scattered:
             self._regroup()

@@ -330,7 +330,7 @@ class Source:
                 line_no = number
                 if wanted is not None and (member.index, number) not in wanted:
                     continue
-                if not line.strip():
+                if line.isspace() or not line:
                     continue
                 yield from self._line_units(member, number, line, sink)
         if wanted is None:
@@ -373,7 +373,7 @@ class Source:
                     continue
                 ocid, issues, packed = result
                 shapes["release"] = shapes.get("release", 0) + 1
-                if sink is not None:
+                if issues and sink is not None:
                     sink.items.extend(issues)
                 yield Unit(PENDING, member.row_base + number, (member.index, number), member.name, source,
                            "release", ocid, line, packed)
