@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ingest.ocds_snapshot import GOLDEN, MESSY_LINES, compute
-from procrisk.ingest.ocds import parallel
+from ingest.ocds_snapshot import GOLDEN, MESSY_LINES, REAL_OCDS, compute, digest
+from procrisk.ingest.ocds import parallel, read_ocds
 from procrisk.ingest.ocds.sources import loads
 
 
@@ -79,3 +80,23 @@ def test_worker_processes_give_the_same_output(tmp_path: Path, monkeypatch: pyte
     assert sum(used) > MESSY_LINES  # the workers did read the JSON Lines files
     differ = sorted(name for name in known if found[name] != known[name])
     assert not differ, f"read_ocds output changed with worker processes for {differ}"
+
+
+def test_spawned_workers_give_the_same_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a process running several threads (the dashboard) the workers are spawned, not forked: same output."""
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 2)
+    methods: list[str] = []
+    executor = parallel.ProcessPoolExecutor
+
+    def recorded(*args: object, **kwargs: Any) -> object:
+        """ProcessPoolExecutor, noting the start method."""
+        methods.append(kwargs["mp_context"].get_start_method())
+        return executor(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", recorded)
+    known = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    name = "real/mexico-gacm_releases.jsonl"
+    assert digest(read_ocds(REAL_OCDS / "mexico-gacm_releases.jsonl")) == known[name]
+    assert methods == ["spawn"]
