@@ -2,7 +2,8 @@
 
 The reader stays in charge of order, grouping and issues: a worker only turns each plain release line into
 (ocid, its read issues, the Process it gives on its own), and returns None for any other line, which the
-reader then reads itself. Workers get plain bytes and return tuples, so handing work over costs little.
+reader then reads itself. Workers get lines as bytes and send back plain tuples, pickled without the memo;
+pickle only ever carries these results between the reader and its own forked workers, in memory.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import io
 import multiprocessing
 import os
 import pickle
-import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -86,22 +86,24 @@ class LinePool:
         self.last_line = 0
 
     def wants(self, path: Path) -> bool:
-        """Whether a JSON Lines file is big enough to be read with workers.
+        """Whether to read a JSON Lines file with workers: it is big and this process runs a single thread.
 
-        Workers run with the cyclic collector off, like the reader: a batch's objects hold no cycles and are
-        freed when the batch is done.
+        Workers are forked (cheap: nothing is imported again). Forking a process that runs other threads can
+        deadlock, and spawning instead would run the importing script again (the dashboard's, under
+        Streamlit), so a multi-threaded process reads in its own thread. Workers run with the cyclic
+        collector off, like the reader: a batch's objects hold no cycles and are freed when it is done.
         """
+        if self.workers < 2 or os.name != "posix" or threading.active_count() > 1:
+            return False
         try:
-            return self.workers > 1 and path.stat().st_size >= MIN_BYTES
+            return path.stat().st_size >= MIN_BYTES
         except OSError:
             return False
 
     def _start(self) -> ProcessPoolExecutor:
-        """Start the workers: forked when this process runs one thread (cheap), else spawned (safe)."""
+        """Fork the workers (once per read_ocds call)."""
         if self.executor is None:
-            single = threading.active_count() == 1 and sys.version_info < (3, 12)  # 3.12+ warns on any fork
-            method = "fork" if single and os.name == "posix" else "spawn"
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
                                                 initializer=gc.disable)
         return self.executor
 
