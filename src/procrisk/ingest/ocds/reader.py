@@ -6,6 +6,10 @@ When an ocid shows up again after its process was compiled, only the lines (or f
 read a second time at the end and the process is compiled again from all its releases, so the result is the
 same as grouping the whole file at once.
 
+Big JSON Lines files (parallel.py) are parsed, compiled and flattened line by line in two forked worker
+processes; this reader still takes every line in order through the same window, and uses a worker's result
+only where the process turns out to have that one release.
+
 Rows and their source_row: each contract row carries the 1-based index of the first release (package), line
 (JSON Lines) or record (record package) of its process; in a folder the count runs on across the files in
 name order and ``extras["ocds_file"]`` names the file.
