@@ -91,3 +91,15 @@ def test_a_process_running_threads_reads_without_workers(monkeypatch: pytest.Mon
     known = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert digest(read_ocds(REAL_OCDS / "mexico-gacm_releases.jsonl")) == known["real/mexico-gacm_releases.jsonl"]
     assert not started
+
+
+def test_a_result_marshal_cannot_carry_is_left_to_the_reader() -> None:
+    """A worker's result holding a value marshal refuses becomes None: the reader then reads that line itself."""
+    fine = ("ocid-1", [], [("row", {"extras": [1, 2.5, None, True]})], [("k", None, "n", None, [], {"supplier"}, [])],
+            ["CPV"], [])
+    odd = ("ocid-2", [], [(object(),)], [], [], [])
+    batch = [(1, b"{}"), (2, b"{}")]
+    results = parallel._results(parallel._encode([fine, odd]), batch, "", 0)
+    assert results[1] is None
+    ocid, issues, process = results[0]
+    assert (ocid, issues, process.rows, process.suppliers, process.row) == ("ocid-1", [], fine[2], fine[3], 1)

@@ -46,7 +46,7 @@ def _join(path: str, key: str) -> str:
     return f"{path}/{key}" if key else path
 
 
-@dataclass
+@dataclass(slots=True)
 class SupplierSeen:
     """One organisation seen as a supplier or tenderer in one process."""
 
@@ -59,7 +59,7 @@ class SupplierSeen:
     schemes: list[str]  # identifier schemes used (for the file-level scheme check)
 
 
-@dataclass
+@dataclass(slots=True)
 class Flat:
     """The rows one compiled release gives."""
 
@@ -91,6 +91,8 @@ class _Identity(NamedTuple):
 
 class _Reader:
     """Reads fields of one compiled release, reporting defects at their JSON paths to a sink."""
+
+    __slots__ = ("identities", "parties", "party_paths", "release", "row", "sink")
 
     def __init__(self, release: dict[str, Any], row: int, sink: IssueSink) -> None:
         """Bind the release, its source row and the sink for its issues."""
@@ -377,8 +379,12 @@ def _observe(flat: Flat, org: Org, roles: set[str]) -> None:
     seen.roles |= roles
     seen.name = seen.name or org.name
     seen.country = seen.country or org.country
-    seen.registration_ids.extend(r for r in org.registration_ids if r not in seen.registration_ids)
-    seen.schemes.extend(s for s in org.schemes if s not in seen.schemes)
+    for registration in org.registration_ids:
+        if registration not in seen.registration_ids:
+            seen.registration_ids.append(registration)
+    for scheme in org.schemes:
+        if scheme not in seen.schemes:
+            seen.schemes.append(scheme)
 
 
 def _cardinal_inputs(reader: _Reader, extras: dict[str, Any]) -> tuple[int | None, int | None]:
@@ -442,7 +448,7 @@ def _process_fields(reader: _Reader, tender: dict[str, Any], *, ocid: str | None
     return common, extras
 
 
-@dataclass
+@dataclass(slots=True)
 class _Rows:
     """Where the rows of one process go, and what they share."""
 
