@@ -25,7 +25,7 @@ from procrisk.ingest.ocds.process import process_of
 from procrisk.ingest.ocds.sources import Unit, _open, _release_ocid, is_plain_release, loads
 from procrisk.ingest.ocds.tables import Process
 
-MIN_BYTES = 16 << 20  # files smaller than this are read in this process (starting workers costs ~0.1 s)
+MIN_BYTES = 8 << 20  # smaller files are read in this process (forking the workers costs ~0.1 s, ~1,000 lines)
 BATCH_LINES = 2_000  # lines handed to a worker at a time
 IN_FLIGHT = 3  # batches queued per worker, which bounds memory
 MAX_WORKERS = 2
