@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
 import tempfile
 import time
@@ -67,15 +68,34 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _run(kind: str, path: str, rows: int, queue: multiprocessing.Queue) -> None:
-    """Ingest one file in a fresh process and report (seconds, rows stored, peak RSS)."""
-    from procrisk import api
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by this process, and by its finished children (OCDS workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
+
+def _run(kind: str, path: str, rows: int, queue: multiprocessing.Queue) -> None:
+    """Ingest one file in a fresh process and report (seconds, CPU seconds, rows stored, peak RSS)."""
+    from procrisk import api
+    from procrisk.ingest import ocds
+
+    read_ocds, spent = ocds.read_ocds, []
+
+    def timed_read_ocds(*args: object, **kwargs: object) -> object:
+        """read_ocds, timing its wall and CPU seconds (the OCDS reader's share of the ingest)."""
+        t0, (own0, children0) = time.perf_counter(), _cpu_seconds()
+        result = read_ocds(*args, **kwargs)
+        (own1, children1) = _cpu_seconds()
+        spent.append((time.perf_counter() - t0, own1 - own0, children1 - children0))
+        return result
+
+    ocds.read_ocds = timed_read_ocds
     with tempfile.TemporaryDirectory() as ws:
-        t0 = time.perf_counter()
+        t0, (own0, children0) = time.perf_counter(), _cpu_seconds()
         report = api.ingest_file(path, workspace=ws)
-        seconds = time.perf_counter() - t0
-    queue.put((kind, rows, seconds, report.prepared.rows_stored, report.prepared.rows_quarantined, _peak_rss_mb()))
+        seconds, (own1, children1) = time.perf_counter() - t0, _cpu_seconds()
+    queue.put((kind, rows, seconds, (own1 - own0, children1 - children0), report.prepared.rows_stored,
+               report.prepared.rows_quarantined, _peak_rss_mb(), spent))
 
 
 def _ensure_csv(rows: int) -> Path:
@@ -158,10 +178,16 @@ def main() -> None:
         queue = ctx.Queue()
         proc = ctx.Process(target=_run, args=(kind, str(path), rows, queue))
         proc.start()
-        label, count, seconds, stored, quarantined, rss = queue.get()
+        load = os.getloadavg()[0]
+        label, count, seconds, (cpu, workers), stored, quarantined, rss, spent = queue.get()
         proc.join()
         print(f"{label:<10} {count:>9,} rows in {seconds:6.2f} s = {count / seconds:>9,.0f} rows/s; "
               f"stored {stored:,}, quarantined {quarantined:,}; peak RSS {rss:,.0f} MB")
+        print(f"{'':<10} CPU {cpu:.2f} s in the process + {workers:.2f} s in worker processes; "
+              f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after (machine: {os.cpu_count()} CPUs)")
+        for wall, own, workers in spent:
+            print(f"{'':<10} of which read_ocds: {wall:.2f} s wall = {count / wall:,.0f} releases/s; CPU {own:.2f} s "
+                  f"in the process + {workers:.2f} s in its workers; the rest is normalising and storing")
 
 
 if __name__ == "__main__":

@@ -159,6 +159,11 @@ def _last_release(releases: list[dict[str, Any]], row: int, sink: IssueSink,
 
 def compile_process(units: list[Unit], sink: IssueSink) -> dict[str, Any]:
     """The compiled release of one process from its units (releases, a record's compiledRelease or a link)."""
+    if len(units) == 1:  # what the general case below gives for one unit, without its bookkeeping
+        only = units[0]
+        if only.kind in ("compiled", "linked") or not needs_merge(only.release):
+            return only.release
+        return _merge([only.release], only.row, sink)
     usable = [u for u in units if u.release is not None and u.kind != "linked"] or units[:1]
     ocid = units[0].ocid or ""
     releases = _report_duplicates(usable, ocid, sink)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from procrisk.ingest.ocds.cardinal_fields import price_gap, strict_number_of_tenderers, submission_period_days
 from procrisk.ingest.ocds.issues import IssueSink
@@ -46,7 +46,7 @@ def _join(path: str, key: str) -> str:
     return f"{path}/{key}" if key else path
 
 
-@dataclass
+@dataclass(slots=True)
 class SupplierSeen:
     """One organisation seen as a supplier or tenderer in one process."""
 
@@ -59,7 +59,7 @@ class SupplierSeen:
     schemes: list[str]  # identifier schemes used (for the file-level scheme check)
 
 
-@dataclass
+@dataclass(slots=True)
 class Flat:
     """The rows one compiled release gives."""
 
@@ -68,9 +68,8 @@ class Flat:
     classification_schemes: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Org:
-    """An organisation reference resolved against the parties."""
+class Org(NamedTuple):
+    """An organisation reference resolved against the parties (a NamedTuple: made several times a release)."""
 
     ref_id: Any  # the reference's own id, raw (what Cardinal compares)
     org_id: str | None  # scheme-qualified id when known, else the id as given
@@ -80,8 +79,7 @@ class Org:
     schemes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Identity:
+class _Identity(NamedTuple):
     """What an organisation's identifiers and address say (computed once per party or reference)."""
 
     qualified: str | None
@@ -93,6 +91,8 @@ class _Identity:
 
 class _Reader:
     """Reads fields of one compiled release, reporting defects at their JSON paths to a sink."""
+
+    __slots__ = ("identities", "parties", "party_paths", "release", "row", "sink")
 
     def __init__(self, release: dict[str, Any], row: int, sink: IssueSink) -> None:
         """Bind the release, its source row and the sink for its issues."""
@@ -379,8 +379,12 @@ def _observe(flat: Flat, org: Org, roles: set[str]) -> None:
     seen.roles |= roles
     seen.name = seen.name or org.name
     seen.country = seen.country or org.country
-    seen.registration_ids.extend(r for r in org.registration_ids if r not in seen.registration_ids)
-    seen.schemes.extend(s for s in org.schemes if s not in seen.schemes)
+    for registration in org.registration_ids:
+        if registration not in seen.registration_ids:
+            seen.registration_ids.append(registration)
+    for scheme in org.schemes:
+        if scheme not in seen.schemes:
+            seen.schemes.append(scheme)
 
 
 def _cardinal_inputs(reader: _Reader, extras: dict[str, Any]) -> tuple[int | None, int | None]:
@@ -444,7 +448,7 @@ def _process_fields(reader: _Reader, tender: dict[str, Any], *, ocid: str | None
     return common, extras
 
 
-@dataclass
+@dataclass(slots=True)
 class _Rows:
     """Where the rows of one process go, and what they share."""
 

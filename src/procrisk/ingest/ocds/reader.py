@@ -6,6 +6,10 @@ When an ocid shows up again after its process was compiled, only the lines (or f
 read a second time at the end and the process is compiled again from all its releases, so the result is the
 same as grouping the whole file at once.
 
+Big JSON Lines files (parallel.py) are parsed, compiled and flattened line by line in two forked worker
+processes; this reader still takes every line in order through the same window, and uses a worker's result
+only where the process turns out to have that one release.
+
 Rows and their source_row: each contract row carries the 1-based index of the first release (package), line
 (JSON Lines) or record (record package) of its process; in a folder the count runs on across the files in
 name order and ``extras["ocds_file"]`` names the file.
@@ -29,11 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from procrisk.ingest.ocds.compile import compile_process
-from procrisk.ingest.ocds.flatten import Flat, flatten_release
+from procrisk.ingest.ocds.flatten import Flat
 from procrisk.ingest.ocds.issues import IssueSink, write_issues
+from procrisk.ingest.ocds.parallel import line_pool
+from procrisk.ingest.ocds.process import process_of
 from procrisk.ingest.ocds.sources import Chunk, Source, Unit
-from procrisk.ingest.ocds.tables import Process, classification_issues, contract_table, supplier_table
+from procrisk.ingest.ocds.tables import Process, classification_issues, contract_table, pack, supplier_table
 from procrisk.ingest.raw import RawTable
 from procrisk.schema.issues import IssueLog
 
@@ -79,13 +84,16 @@ class _Reader:
     def run(self, read_sink: IssueSink) -> None:
         """Read every unit, compile and flatten every process, then re-read scattered processes."""
         current_member = None
+        groups, units = WINDOW_GROUPS, WINDOW_UNITS
+        pending = self.pending
         for unit in self.source.units(read_sink):
             if unit.member != current_member:
                 current_member = unit.member
-                self._evict(limit_groups=WINDOW_GROUPS, limit_units=WINDOW_UNITS)
+                self._evict(limit_groups=groups, limit_units=units)
             self._take(unit)
-            if not self._in_document(unit):
-                self._evict(limit_groups=WINDOW_GROUPS, limit_units=WINDOW_UNITS)
+            # the same test as _evict's, made here first: it fails for most units
+            if not self._in_document(unit) and (len(pending) > groups or self.pending_units > units):
+                self._evict(limit_groups=groups, limit_units=units)
         self._evict(limit_groups=0, limit_units=0)
         if self.scattered:
             self._regroup()
@@ -127,13 +135,12 @@ class _Reader:
             self.results[ocid] = self._compile(units, ocid)
 
     def _compile(self, units: list[Unit], ocid: str | None) -> Process:
-        """Compile and flatten one process from its units."""
-        first = units[0] if len(units) == 1 else min(units, key=lambda u: u.row)
-        sink = IssueSink(member=first.member)
-        release = compile_process(units, sink)
-        self.duplicates += sum(1 for i in sink.items if i.code == "ocds.duplicate_release")
-        flat = flatten_release(release, ocid=ocid, row=first.row, source=first.source, sink=sink)
-        return Process(flat, first.row, first.member, sink.items, ocid)
+        """Compile and flatten one process from its units (a worker's result when it read the only one)."""
+        if len(units) == 1 and units[0].packed is not None:
+            return units[0].packed
+        process = process_of([u.parsed() for u in units], ocid)
+        self.duplicates += sum(1 for i in process.issues if i.code == "ocds.duplicate_release")
+        return process
 
     def _finish_alone(self, unit: Unit) -> None:
         """Turn an unreadable or ocid-less release into its own (quarantined) rows."""
@@ -142,7 +149,7 @@ class _Reader:
             self.unreadable += 1
             flat = Flat(contracts=[{"contract_id": f"#{unit.row}", "source": unit.source,
                                     "extras": {"unreadable": True}}])
-            self.results[key] = Process(flat, unit.row, unit.member, [], None)
+            self.results[key] = pack(flat, unit.row, unit.member, [], None)
             return
         self.without_ocid += 1
         self.results[key] = self._compile([unit], None)
@@ -221,8 +228,14 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
     name = source.path.name
     reader = _Reader(source, progress)
     read_sink = IssueSink()
+    source.lines = line_pool()
     with _gc_paused():
-        reader.run(read_sink)
+        try:
+            reader.run(read_sink)
+        finally:
+            if source.lines is not None:
+                source.lines.close()
+            source.lines = None
         processes = sorted(reader.results.values(), key=lambda p: p.row)
         contracts = contract_table(processes, is_dir=source.is_dir, name=name)
         suppliers, supplier_issues, never_won = supplier_table(processes, is_dir=source.is_dir, name=name)
@@ -230,8 +243,12 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
                   *classification_issues(processes)]
         log = IssueLog(source_file=name)
         left_out = write_issues(issues, log)
-    notes = _notes(reader, source, never_won=never_won, suppliers=len(suppliers),
-                   left_out=sum(left_out.values()))
+        notes = _notes(reader, source, never_won=never_won, suppliers=len(suppliers),
+                       left_out=sum(left_out.values()))
+        count = reader.processes
+        # free the per-process objects while the collector is off: it would otherwise scan them all once
+        del processes, issues, supplier_issues
+        reader.results.clear()
     contracts.notes.extend(notes)
     return OcdsRead(contracts=contracts, suppliers=suppliers, issues=log, releases_read=reader.releases_read,
-                    processes=reader.processes, notes=notes)
+                    processes=count, notes=notes)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from operator import is_not
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS, SUPPLIER_FIELDS, Flat, SupplierSeen
+from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS, SUPPLIER_FIELDS, Flat
 from procrisk.ingest.ocds.issues import Issue
 from procrisk.ingest.raw import RawTable
 
@@ -17,124 +18,148 @@ ORG_ID_SCHEME = re.compile(r"[A-Z]{2}-[A-Z0-9]+")  # org-id.guide list codes: GB
 STANDARD_CLASSIFICATIONS = ("CPV", "UNSPSC")
 
 
-@dataclass
-class Process:
-    """One compiled and flattened process (or an unreadable or ocid-less release) with its issues."""
+class Process(NamedTuple):
+    """One compiled and flattened process (or an unreadable or ocid-less release) with its issues.
 
-    flat: Flat
+    Rows and suppliers are packed as tuples (``CONTRACT_FIELDS`` and ``SUPPLIER_SEEN`` order): they turn into
+    columns with one ``zip`` and cost little to send from a worker process.
+    """
+
+    rows: list[tuple[Any, ...]]
+    suppliers: list[tuple[Any, ...]]
+    schemes: list[str]  # classification schemes used, in order
     row: int
     member: str
     issues: list[Issue]
     ocid: str | None
 
 
-@dataclass
-class _Supplier:
-    """One organisation merged over every process it appears in, with where it was first seen."""
-
-    seen: SupplierSeen
-    row: int
-    member: str
-    source: str
+SUPPLIER_SEEN = ("key", "supplier_id", "name", "country", "registration_ids", "roles", "schemes")
+_IS_SET = partial(is_not, None)  # stops at the first value that is not None
+_SOURCE = CONTRACT_FIELDS.index("source")
+_CONTRACT_ID = CONTRACT_FIELDS.index("contract_id")
+_EXTRAS = CONTRACT_FIELDS.index("extras")
 
 
-def _frame(rows: list[dict[str, Any]], fields: tuple[str, ...]) -> pd.DataFrame:
+def pack(flat: Flat, row: int, member: str, issues: list[Issue], ocid: str | None) -> Process:
+    """A Process from a Flat: each contract row as a tuple in CONTRACT_FIELDS order (absent keys as None)."""
+    rows = [tuple(map(r.get, CONTRACT_FIELDS)) for r in flat.contracts]
+    suppliers = [(s.key, s.supplier_id, s.name, s.country, s.registration_ids, s.roles, s.schemes)
+                 for s in flat.suppliers.values()]
+    return Process(rows, suppliers, flat.classification_schemes, row, member, issues, ocid)
+
+
+# A supplier merged over the processes it appears in: a list (made once per organisation, so kept cheap)
+# [key, supplier_id, name, country, registration_ids, roles, schemes, row, member, source], with the row,
+# file and source of the process it was first seen in.
+_ID, _NAME, _COUNTRY, _REGISTRATIONS, _ROLES, _SCHEMES, _ROW, _MEMBER, _FROM = range(1, 10)
+
+
+def _column(values: tuple[Any, ...] | list[Any]) -> pd.Series:
+    """An object Series holding the raw values as they are (lists and dicts stay single cells)."""
+    return pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype=object, copy=False)
+
+
+def _frame(columns: dict[str, tuple[Any, ...] | list[Any]]) -> pd.DataFrame:
     """A DataFrame of object columns holding raw values, with only the columns some row fills."""
-    columns = [c for c in fields if any(r.get(c) is not None for r in rows)]
-    data = {c: pd.Series([r.get(c) for r in rows], dtype=object) for c in columns}
-    return pd.DataFrame(data, columns=columns)
+    kept = [c for c, values in columns.items() if any(map(_IS_SET, values))]
+    return pd.DataFrame({c: _column(columns[c]) for c in kept}, columns=kept)
 
 
 def contract_table(processes: list[Process], *, is_dir: bool, name: str) -> RawTable:
     """The contracts RawTable in source order, with contract ids made unique within the input."""
-    rows: list[dict[str, Any]] = []
-    numbers: list[int] = []
+    rows = [row for process in processes for row in process.rows]
+    numbers = np.fromiter((p.row for p in processes for _ in p.rows), dtype=np.int64, count=len(rows))
+    columns = dict(zip(CONTRACT_FIELDS, zip(*rows, strict=True), strict=True)) if rows else \
+        dict.fromkeys(CONTRACT_FIELDS, ())
+    ids = list(columns["contract_id"])
     used: set[str] = set()
-    for process in processes:
-        for row in process.flat.contracts:
-            contract_id = row["contract_id"]
-            if contract_id in used:
-                suffix = 2
-                while f"{contract_id}~{suffix}" in used:
-                    suffix += 1
-                row["contract_id"] = contract_id = f"{contract_id}~{suffix}"
-            used.add(contract_id)
-            if is_dir and process.member:
-                row["extras"] = {**row.get("extras", {}), "ocds_file": process.member}
-            rows.append(row)
-            numbers.append(process.row)
-    return RawTable(frame=_frame(rows, CONTRACT_FIELDS), row_numbers=np.asarray(numbers, dtype=np.int64),
-                    source_file=name, table="contracts")
+    for position, given in enumerate(ids):
+        unique = given
+        if given in used:
+            suffix = 2
+            while f"{given}~{suffix}" in used:
+                suffix += 1
+            ids[position] = unique = f"{given}~{suffix}"
+        used.add(unique)
+    columns["contract_id"] = ids
+    if is_dir:
+        members = [p.member for p in processes for _ in p.rows]
+        columns["extras"] = [{**(extras if extras is not None else {}), "ocds_file": member} if member else extras
+                             for extras, member in zip(columns["extras"], members, strict=True)]
+    return RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="contracts")
 
 
-def _merge_suppliers(processes: list[Process]) -> dict[str, _Supplier]:
+def _merge_suppliers(processes: list[Process]) -> dict[str, list[Any]]:
     """Every organisation seen as supplier or tenderer, merged by supplier id (or name) across processes."""
-    merged: dict[str, _Supplier] = {}
+    merged: dict[str, list[Any]] = {}
     for process in processes:
-        if process.ocid is None:
+        if process.ocid is None or not process.suppliers:
             continue
-        source = next((r.get("source") for r in process.flat.contracts), None) or ""
-        for seen in process.flat.suppliers.values():
-            known = merged.get(seen.key)
+        source = (process.rows[0][_SOURCE] if process.rows else None) or ""
+        for key, supplier_id, name, country, registration_ids, roles, schemes in process.suppliers:
+            known = merged.get(key)
             if known is None:
-                copy = SupplierSeen(seen.key, seen.supplier_id, seen.name, seen.country,
-                                    list(seen.registration_ids), set(seen.roles), list(seen.schemes))
-                merged[seen.key] = _Supplier(copy, process.row, process.member, source)
+                merged[key] = [key, supplier_id, name, country, list(registration_ids), set(roles), list(schemes),
+                               process.row, process.member, source]
                 continue
-            agg = known.seen
-            agg.roles |= seen.roles
-            agg.name = agg.name or seen.name
-            agg.country = agg.country or seen.country
-            agg.registration_ids.extend(r for r in seen.registration_ids if r not in agg.registration_ids)
-            agg.schemes.extend(s for s in seen.schemes if s not in agg.schemes)
+            known[_ROLES] |= roles
+            known[_NAME] = known[_NAME] or name
+            known[_COUNTRY] = known[_COUNTRY] or country
+            known[_REGISTRATIONS].extend(r for r in registration_ids if r not in known[_REGISTRATIONS])
+            known[_SCHEMES].extend(s for s in schemes if s not in known[_SCHEMES])
     return merged
 
 
-def _identifier_issues(suppliers: dict[str, _Supplier]) -> list[Issue]:
+def _identifier_issues(suppliers: dict[str, list[Any]]) -> list[Issue]:
     """A warning per organisation without a usable identifier, and one per scheme that is not org-id style."""
     issues = []
-    schemes: dict[str, tuple[_Supplier, int]] = {}
+    schemes: dict[str, tuple[list[Any], int]] = {}
     for supplier in suppliers.values():
-        agg = supplier.seen
-        if not agg.registration_ids:
+        if not supplier[_REGISTRATIONS]:
             issues.append(Issue(
-                supplier.row, "/parties/identifier", agg.supplier_id or agg.name,
+                supplier[_ROW], "/parties/identifier", supplier[_ID] or supplier[_NAME],
                 "the organisation has no identifier with both scheme and id, so it cannot be matched to a "
                 "company register",
                 "Publish identifier.scheme (org-id.guide code, e.g. GB-COH) and identifier.id for every "
                 "supplier and tenderer.", "ocds.missing_identifier", table="suppliers",
-                member=supplier.member))
-        for scheme in agg.schemes:
+                member=supplier[_MEMBER]))
+        for scheme in supplier[_SCHEMES]:
             first, count = schemes.get(scheme, (supplier, 0))
             schemes[scheme] = (first, count + 1)
     for scheme, (first, count) in schemes.items():
         if not ORG_ID_SCHEME.fullmatch(scheme):
             issues.append(Issue(
-                first.row, "/parties/identifier/scheme", scheme,
+                first[_ROW], "/parties/identifier/scheme", scheme,
                 f"identifier scheme {scheme!r} is not an org-id.guide code (XX-REGISTER), so its ids cannot "
                 f"be matched with other publishers' ({count} organisations)",
                 "Use the org-id.guide code of the register (e.g. NG-CAC for Nigeria's Corporate Affairs "
-                "Commission).", "ocds.identifier_scheme", table="suppliers", member=first.member))
+                "Commission).", "ocds.identifier_scheme", table="suppliers", member=first[_MEMBER]))
     return issues
 
 
 def supplier_table(processes: list[Process], *, is_dir: bool, name: str) -> tuple[RawTable, list[Issue], int]:
     """The suppliers RawTable (one row per organisation), its identifier issues, and how many never won."""
     merged = _merge_suppliers(processes)
-    rows, numbers = [], []
+    suppliers = list(merged.values())
+    extras: list[dict[str, Any]] = []
     never_won = 0
-    for supplier in merged.values():
-        agg = supplier.seen
-        extras: dict[str, Any] = {"roles": sorted(agg.roles)}
-        if is_dir and supplier.member:
-            extras["ocds_file"] = supplier.member
-        never_won += "supplier" not in agg.roles
-        rows.append({"supplier_id": agg.supplier_id, "supplier_name": agg.name,
-                     "supplier_country": agg.country, "registration_ids": list(agg.registration_ids) or None,
-                     "source": supplier.source, "extras": extras})
-        numbers.append(supplier.row)
-    table = RawTable(frame=_frame(rows, SUPPLIER_FIELDS), row_numbers=np.asarray(numbers, dtype=np.int64),
-                     source_file=name, table="suppliers")
+    for supplier in suppliers:
+        roles = supplier[_ROLES]
+        extra: dict[str, Any] = {"roles": sorted(roles)}
+        if is_dir and supplier[_MEMBER]:
+            extra["ocds_file"] = supplier[_MEMBER]
+        extras.append(extra)
+        never_won += "supplier" not in roles
+    columns = {
+        "supplier_id": [s[_ID] for s in suppliers], "supplier_name": [s[_NAME] for s in suppliers],
+        "supplier_country": [s[_COUNTRY] for s in suppliers],
+        "registration_ids": [s[_REGISTRATIONS] or None for s in suppliers],
+        "source": [s[_FROM] for s in suppliers], "extras": extras,
+    }
+    assert tuple(columns) == SUPPLIER_FIELDS
+    numbers = np.fromiter((s[_ROW] for s in suppliers), dtype=np.int64, count=len(suppliers))
+    table = RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="suppliers")
     return table, _identifier_issues(merged), never_won
 
 
@@ -142,7 +167,7 @@ def classification_issues(processes: list[Process]) -> list[Issue]:
     """One warning per classification scheme that is not CPV or UNSPSC, at the first process using it."""
     first: dict[str, tuple[Process, int]] = {}
     for process in processes:
-        for scheme in dict.fromkeys(process.flat.classification_schemes):
+        for scheme in dict.fromkeys(process.schemes):
             known, count = first.get(scheme, (process, 0))
             first[scheme] = (known, count + 1)
     issues = []

@@ -1,0 +1,178 @@
+"""Reads big JSON Lines files with worker processes: each parses, compiles and flattens batches of lines.
+
+The reader stays in charge of order, grouping and issues: a worker only turns each plain release line into
+(ocid, its read issues, the Process it gives on its own), and returns None for any other line, which the
+reader then reads itself. Workers get lines as bytes and send back plain tuples as marshal data (no pickle
+of the data read), so handing work over costs little.
+"""
+
+from __future__ import annotations
+
+import gc
+import marshal
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from procrisk.ingest.ocds.issues import Issue, IssueSink
+from procrisk.ingest.ocds.process import process_of
+from procrisk.ingest.ocds.sources import Unit, _open, _release_ocid, is_plain_release, loads
+from procrisk.ingest.ocds.tables import Process
+
+MIN_BYTES = 8 << 20  # smaller files are read in this process (forking the workers costs ~0.1 s, ~1,000 lines)
+BATCH_LINES = 2_000  # lines handed to a worker at a time
+IN_FLIGHT = 3  # batches queued per worker, which bounds memory
+MAX_WORKERS = 2
+MARSHAL_VERSION = 2  # no back-references: like a memo-less pickle, faster for fresh values
+_ISSUE_FIELDS = tuple(f.name for f in fields(Issue))
+
+Batch = list[tuple[int, bytes]]  # (line number, line) of the non-blank lines
+LineResult = tuple[str | None, list[Issue], Process] | None
+
+
+def read_batch(batch: Batch, index: int, member: str, source: str, row_base: int) -> bytes:
+    """For each line: (ocid, read issues, the Process of the release alone) when it is one release, else None.
+
+    Sent as marshal data (plain tuples, lists, dicts and sets: what JSON values and rows are made of), which
+    the reader reads back faster than a pickle; the Process's row, file and ocid are the line's own.
+    """
+    out: list[tuple[Any, ...] | None] = []
+    for number, line in batch:
+        try:
+            value = loads(line)
+        except ValueError:
+            out.append(None)
+            continue
+        if not is_plain_release(value):
+            out.append(None)
+            continue
+        row = row_base + number
+        sink = IssueSink(member=member)
+        ocid = _release_ocid(value, row, sink)
+        process = process_of([Unit(value, row, (index, number), member, source, "release", ocid)], ocid)
+        out.append((ocid, _plain(sink.items), process.rows, process.suppliers, process.schemes,
+                    _plain(process.issues)))
+    return _encode(out)
+
+
+def _plain(issues: list[Issue]) -> list[tuple[Any, ...]]:
+    """Issues as tuples of their fields."""
+    return [tuple(getattr(issue, name) for name in _ISSUE_FIELDS) for issue in issues]
+
+
+def _encode(out: list[tuple[Any, ...] | None]) -> bytes:
+    """marshal data of a batch's results; a line whose result marshal cannot carry is left to the reader."""
+    try:
+        return marshal.dumps(out, MARSHAL_VERSION)
+    except ValueError:  # never seen with values parsed from JSON: a safety net, the reader reads those lines
+        safe = []
+        for result in out:
+            try:
+                marshal.dumps(result, MARSHAL_VERSION)
+            except ValueError:
+                result = None  # noqa: PLW2901
+            safe.append(result)
+        return marshal.dumps(safe, MARSHAL_VERSION)
+
+
+def _results(data: bytes, batch: Batch, member: str, row_base: int) -> list[LineResult]:
+    """The LineResults of one batch from what ``read_batch`` returned."""
+    results: list[LineResult] = []
+    # only ever data our own forked worker just made from this batch, never bytes from a file
+    for (number, _), result in zip(batch, marshal.loads(data), strict=True):  # noqa: S302
+        if result is None:
+            results.append(None)
+            continue
+        ocid, read_issues, rows, suppliers, schemes, issues = result
+        process = Process(rows, suppliers, schemes, row_base + number, member, [Issue(*i) for i in issues], ocid)
+        results.append((ocid, [Issue(*i) for i in read_issues], process))
+    return results
+
+
+def worker_count() -> int:
+    """How many worker processes to use: one per CPU this process may run on, at most MAX_WORKERS."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return min(cpus, MAX_WORKERS)
+
+
+class LinePool:
+    """Worker processes for the big JSON Lines files of one read_ocds call (started when first needed)."""
+
+    def __init__(self, workers: int) -> None:
+        """Use ``workers`` processes (at least 2, else reading in this process is as fast)."""
+        self.workers = workers
+        self.executor: ProcessPoolExecutor | None = None
+        self.last_line = 0
+
+    def wants(self, path: Path) -> bool:
+        """Whether to read a JSON Lines file with workers: it is big and this process runs a single thread.
+
+        Workers are forked (cheap: nothing is imported again). Forking a process that runs other threads can
+        deadlock, and spawning instead would run the importing script again (the dashboard's, under
+        Streamlit), so a multi-threaded process reads in its own thread. Workers run with the cyclic
+        collector off, like the reader: a batch's objects hold no cycles and are freed when it is done.
+        """
+        if self.workers < 2 or os.name != "posix" or threading.active_count() > 1:
+            return False
+        try:
+            return path.stat().st_size >= MIN_BYTES
+        except OSError:
+            return False
+
+    def _start(self) -> ProcessPoolExecutor:
+        """Fork the workers (once per read_ocds call)."""
+        if self.executor is None:
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                                initializer=gc.disable)
+        return self.executor
+
+    def read(self, path: Path, index: int, member: str, source: str,
+             row_base: int) -> Iterator[tuple[Batch, list[LineResult]]]:
+        """Yield each batch of non-blank lines of a file with the workers' results, in file order.
+
+        ``last_line`` is the number of the file's last line (blank or not) once the file is read.
+        """
+        executor = self._start()
+        queued: deque[tuple[Batch, Future[bytes]]] = deque()
+        self.last_line = 0
+        with _open(path) as handle:
+            batch: Batch = []
+            for number, line in enumerate(handle, start=1):
+                self.last_line = number
+                if line.isspace() or not line:
+                    continue
+                batch.append((number, line))
+                if len(batch) >= BATCH_LINES:
+                    queued.append((batch, executor.submit(read_batch, batch, index, member, source, row_base)))
+                    batch = []
+                    while len(queued) > IN_FLIGHT * self.workers:
+                        done, future = queued.popleft()
+                        yield done, _results(future.result(), done, member, row_base)
+            if batch:
+                queued.append((batch, executor.submit(read_batch, batch, index, member, source, row_base)))
+        last = self.last_line
+        while queued:
+            done, future = queued.popleft()
+            yield done, _results(future.result(), done, member, row_base)
+        self.last_line = last
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+
+def line_pool() -> LinePool | None:
+    """A LinePool when this machine has more than one CPU for us, else None."""
+    workers = worker_count()
+    return LinePool(workers) if workers > 1 else None
