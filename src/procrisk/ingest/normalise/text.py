@@ -12,7 +12,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import arrow_text_series, as_arrow_text, problem_series
+from procrisk.ingest.normalise.series import (
+    arrow_chunks,
+    arrow_text_series,
+    as_arrow_text,
+    encode_arrow,
+    may_need_trim,
+    problem_series,
+)
 
 # Control bytes and the lead bytes of combining marks (CC, CD), general punctuation and odd spaces (E2),
 # CJK symbols and ideographic space (E3) and the byte-order mark (EF).
@@ -76,7 +83,7 @@ def clean_text_array(arr: pa.Array) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     suspect = _suspect_rows(arr)
-    result = pc.utf8_trim_whitespace(arr)
+    result = pc.utf8_trim_whitespace(arr) if may_need_trim(arr) else arr
     if suspect.any():
         mask = pa.array(suspect)
         part = pa.array([clean_cell(t) for t in arr.filter(mask).to_pylist()], type=arr.type)
@@ -87,7 +94,25 @@ def clean_text_array(arr: pa.Array) -> pa.Array:
     return result
 
 
+_SAMPLE = 20_000  # rows looked at to decide whether a column repeats itself
+
+
+def _repeats(chunks: pa.ChunkedArray) -> bool:
+    """Whether a column has few distinct values (judged on its first rows), so cleaning them once pays."""
+    head = chunks.slice(0, _SAMPLE)
+    return pc.count_distinct(head).as_py() * 2 <= len(head)
+
+
 def clean_text(values: pd.Series) -> Normalised:
-    """Normalise a text or code column (never a problem: text is kept as given, only tidied)."""
-    cleaned = clean_text_array(as_arrow_text(values))
+    """Normalise a text or code column (never a problem: text is kept as given, only tidied).
+
+    A column that repeats itself is cleaned once per distinct value and spread back to the rows; the
+    result is the same, value for value.
+    """
+    chunks = arrow_chunks(values)
+    if chunks is not None and _repeats(chunks):
+        codes, uniques = encode_arrow(chunks)
+        cleaned = clean_text_array(uniques).take(pa.array(codes, mask=codes < 0))
+    else:
+        cleaned = clean_text_array(as_arrow_text(values))
     return Normalised(arrow_text_series(cleaned, values.index), problem_series(None, values.index), [])
