@@ -229,9 +229,30 @@ def _byte_table(extra: str) -> np.ndarray:
 _DIGITS_AND = {sep: _byte_table(sep) for sep in ("", ".", ",")}
 
 
-def _digits(arr: pa.Array, decimal: str | None, *, scientific: bool = False) -> np.ndarray:
-    """Cast values to float after keeping only digits and the decimal separator (byte by byte, in numpy)."""
-    if scientific:
+def _only_separators(arr: pa.Array, decimal: str | None, others: frozenset[str]) -> pa.Array | None:
+    """The digits and decimal separator of values whose only other characters are ``.`` and ``,``.
+
+    ``others`` are the characters besides digits that occur in ``arr``; None when that is not the case.
+    Plain string replacement is several times faster than filtering bytes.
+    """
+    if not others <= {".", ","}:
+        return None
+    for char in sorted(others - {decimal}):
+        arr = pc.replace_substring(arr, char, "")
+    return pc.replace_substring(arr, ",", ".") if decimal == "," and "," in others else arr
+
+
+def _digits(
+    arr: pa.Array, decimal: str | None, *, scientific: bool = False, others: frozenset[str] | None = None,
+) -> np.ndarray:
+    """Cast values to float after keeping only digits and the decimal separator.
+
+    ``others`` (optional) are the characters other than digits found in ``arr``, known from the shapes.
+    """
+    fast = None if scientific or others is None else _only_separators(arr, decimal, others)
+    if fast is not None:
+        kept = fast
+    elif scientific:
         kept = pc.replace_substring_regex(arr, r"[^0-9.eE+\-]", "")
         kept = pc.replace_substring_regex(kept, r"^[+\-]", "")
     elif decimal == ",":
@@ -356,11 +377,13 @@ def _slow(arr: pa.Array, decimal: str | None, *, integer: bool, weights: np.ndar
         currency = np.array([s.currency for s in shapes] + [None], dtype=object)[codes]
     else:
         currency = None
+    shape_texts = uniques.to_pylist()
     for k, sep in ((0, None), (1, "."), (2, ","), (3, "sci")):
         rows = np.flatnonzero(kind == k)
         if len(rows):
             part = arr if len(rows) == n else arr.take(pa.array(rows))
-            values[rows] = _digits(part, None if sep == "sci" else sep, scientific=sep == "sci")
+            others = frozenset("".join(t for t, j in zip(shape_texts, shape_kind, strict=False) if j == k)) - {"9"}
+            values[rows] = _digits(part, None if sep == "sci" else sep, scientific=sep == "sci", others=others)
     values *= factor
     problems[(kind >= 0) & np.isnan(values)] = "number.unparseable"
     return _Parsed(values, problems, percent, currency, notes)
