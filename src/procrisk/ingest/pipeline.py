@@ -144,6 +144,7 @@ class _Typed:
     frame: pd.DataFrame
     issues: list[pd.DataFrame]
     notes: list[str]
+    name_keys: pd.Series | None = None  # supplier name keys, computed beside the supplier names
 
 
 def _normalise_one(canonical: pd.DataFrame, name: str, column: Column, dayfirst: str) -> Normalised | None:
@@ -172,22 +173,24 @@ def _normalise(
     issues: list[pd.DataFrame] = []
     notes: list[str] = []
     columns = [c for c in canonical.columns if c in spec]
+    name_keys: pd.Series | None = None
 
-    def work(name: str) -> tuple[Normalised, pd.DataFrame] | None:
-        """Normalise one column and build its issue rows."""
+    def work(name: str) -> tuple[Normalised, pd.DataFrame, pd.Series | None] | None:
+        """Normalise one column and build its issue rows (and, for supplier names, their keys)."""
         column = spec[name]
         result = _normalise_one(canonical, name, column, dayfirst)
         if result is None:
             return None
         found = _issue_rows(result.problems, canonical[name], header=headers.get(name, name), table=table,
                             rows=source_rows, required=column.required, allowed=column.allowed)
-        return result, found
+        return result, found, name_key(result.values) if name == "supplier_name" else None
 
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         for i, (name, done) in enumerate(zip(columns, pool.map(work, columns), strict=True)):
             if done is None:
                 continue
-            result, found = done
+            result, found, keys = done
+            name_keys = keys if keys is not None else name_keys
             if name == "classification_code":
                 out["classification_scheme"] = result.extra["scheme"]
                 out["cpv_division"] = result.extra["cpv_division"]
@@ -199,14 +202,17 @@ def _normalise(
             issues.append(found)
             if progress:
                 progress(f"normalising {table}", (i + 1) / max(len(columns), 1))
-    return _Typed(out, issues, notes)
+    return _Typed(out, issues, notes, name_keys)
 
 
 def _derive(frame: pd.DataFrame, table: str, *, stem: str, source_rows: pd.Series, log: IssueLog,
-            notes: list[str]) -> pd.DataFrame:
-    """Fill derived columns and generate missing keys (each generation is a warning issue)."""
+            notes: list[str], name_keys: pd.Series | None = None) -> pd.DataFrame:
+    """Fill derived columns and generate missing keys (each generation is a warning issue).
+
+    ``name_keys`` are the supplier name keys when already computed (beside the normalised names).
+    """
     if "supplier_name" in frame:
-        frame["supplier_name_key"] = name_key(frame["supplier_name"])
+        frame["supplier_name_key"] = name_key(frame["supplier_name"]) if name_keys is None else name_keys
     hints = [c for c in frame.columns if c.endswith("_currency_hint")]
     if "currency" in TABLES[table] and hints:
         hint = frame[hints[0]]
@@ -282,6 +288,21 @@ def _explode_suppliers(canonical: pd.DataFrame, notes: list[str]) -> pd.DataFram
     return pd.concat([rest, exploded_part]).sort_values(_ROW, kind="stable")
 
 
+def _extras_task(frame: pd.DataFrame, mapped: dict[str, str], table: str, mapping: Mapping) -> Future[pd.Series]:
+    """The extras of every input row, computed in a background thread (Arrow work, mostly free of the GIL)."""
+    if "extras" in frame.columns and table == mapping.table and "extras" not in mapped:
+        done: Future[pd.Series] = Future()
+        done.set_result(frame["extras"].map(
+            lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True) if isinstance(v, dict) and v else None))
+        return done
+    unmapped = [h for h in frame.columns if h not in mapped]
+    worker = ThreadPoolExecutor(max_workers=1)
+    try:
+        return worker.submit(extras_json, frame[unmapped])
+    finally:
+        worker.shutdown(wait=False)
+
+
 def _table_from_raw(
     raw: RawTable, table: str, mapping: Mapping, *, log: IssueLog, dayfirst: str, progress: Progress | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
@@ -295,25 +316,22 @@ def _table_from_raw(
                 fix="Correct the header in the file or remove it from the mapping file.", severity="warning",
                 code="mapping.missing_column", table=table)
     canonical = pd.DataFrame({c: frame[h] for h, c in mapped.items()}, index=frame.index)
-    if "extras" in frame.columns and table == mapping.table and "extras" not in mapped:
-        canonical["extras"] = frame["extras"].map(
-            lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True) if isinstance(v, dict) and v else None)
-    else:
-        unmapped = [h for h in frame.columns if h not in mapped]
-        canonical["extras"] = extras_json(frame[unmapped])
+    extras = _extras_task(frame, mapped, table, mapping)  # one per input row, built while the columns are typed
     canonical[_ROW] = np.arange(len(frame))
     if table == "contracts" and raw.table is None:  # OCDS rows are already one per supplier
         canonical = _explode_suppliers(canonical, notes)
     rows = pd.Series(raw.row_numbers[canonical[_ROW].to_numpy()], index=canonical.index)
     headers = {c: h for h, c in mapped.items()}
-    typed = _normalise(canonical.drop(columns=[_ROW, "extras"]), headers, table, rows, dayfirst=dayfirst,
-                       progress=progress)
+    typed = _normalise(canonical.drop(columns=[_ROW]), headers, table, rows, dayfirst=dayfirst, progress=progress)
     notes.extend(typed.notes)
     for part in typed.issues:
         log.extend_frame(part.assign(source_sheet=raw.sheet))
     stem = Path(raw.source_file).stem
-    typed_frame = _derive(typed.frame, table, stem=stem, source_rows=rows, log=log, notes=notes)
-    typed_frame["extras"] = canonical["extras"]
+    typed_frame = _derive(typed.frame, table, stem=stem, source_rows=rows, log=log, notes=notes,
+                          name_keys=typed.name_keys)
+    per_row = extras.result().take(canonical[_ROW].to_numpy())  # rows split from one input row share its extras
+    per_row.index = canonical.index
+    typed_frame["extras"] = per_row
     if "source" not in typed_frame or typed_frame["source"].isna().all():
         typed_frame["source"] = stem
     typed_frame["source_file"] = raw.source_file
