@@ -21,7 +21,7 @@ from procrisk.ingest.normalise.dates import parse_dates
 from procrisk.ingest.normalise.enums import parse_bools
 from procrisk.ingest.normalise.numbers import _digits, parse_ints, parse_numbers, parse_shares
 from procrisk.ingest.normalise.series import distinct, encode_arrow, keep_bytes, may_need_trim
-from procrisk.ingest.normalise.text import clean_text, clean_text_array
+from procrisk.ingest.normalise.text import _suspect_rows, clean_text, clean_text_array
 from procrisk.ingest.pipeline import prepare_file
 from procrisk.schema.arrow import table_schema
 from procrisk.store.workspace import to_arrow
@@ -221,3 +221,40 @@ def test_dates_and_lists_convert_like_before() -> None:
     })
     schema = table_schema("contracts")
     assert to_arrow(frame, schema).equals(_old_to_arrow(frame, schema))
+
+
+_OLD_SUSPECT = np.zeros(256, dtype=bool)
+_OLD_SUSPECT[[*range(0x20), 0x7F, 0xCC, 0xCD, 0xE2, 0xE3, 0xEF]] = True
+
+
+def _old_suspect_rows(arr: pa.Array) -> np.ndarray:
+    """The earlier byte scan: whole-buffer masks for every condition."""
+    offsets_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=offsets_type)[arr.offset: arr.offset + len(arr) + 1]
+    rows = np.zeros(len(arr), dtype=bool)
+    if arr.buffers()[2] is None or offsets[-1] == offsets[0]:
+        return rows
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
+    odd = _OLD_SUSPECT[data]
+    pairs = (data[:-1] == 0x20) & (data[1:] == 0x20)
+    pairs |= (data[:-1] == 0xC2) & ((data[1:] <= 0xA0) | (data[1:] == 0xAD))
+    starts = offsets[1:-1] - offsets[0]
+    pairs[starts[(starts > 0) & (starts < len(data))] - 1] = False
+    odd[:-1] |= pairs
+    hits = np.flatnonzero(odd)
+    if len(hits):
+        rows[np.searchsorted(offsets[1:] - offsets[0], hits, side="right")] = True
+    return rows
+
+
+def test_suspect_text_rows_equal_the_earlier_byte_scan() -> None:
+    rng = random.Random(9)
+    pieces = ["a", " ", "  ", "\u00a0", "\u0085", "\u00ad", "é", "\x01", "\u200b", "\u0301", "\u3000", "\ufeff",
+              "Z", "Â", "¡"]
+    for _ in range(400):
+        values = [None if rng.random() < 0.1 else "".join(rng.choice(pieces) for _ in range(rng.randrange(6)))
+                  for _ in range(rng.randrange(1, 40))]
+        arr = pa.array(values, type=rng.choice([pa.string(), pa.large_string()]))
+        if len(arr) > 3 and rng.random() < 0.5:
+            arr = arr.slice(1, len(arr) - 2)
+        assert _suspect_rows(arr).tolist() == _old_suspect_rows(arr).tolist(), values
