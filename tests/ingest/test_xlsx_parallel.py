@@ -34,7 +34,8 @@ def _shared_strings_workbook(path: Path, *, numbered: bool = True) -> None:
     for r in range(4, 400):
         if r % 37 == 0:
             continue  # a gap: the row is simply absent
-        cells = [f'<c r="A{r}"><v>{r}</v></c>', f'<c r="B{r}" t="s"><v>{6 + r % 2}</v></c>',
+        cells = [f'<c r="A{r}"><v>{r}</v></c>' if not 100 <= r < 200 else "",  # parts starting in column B
+                 f'<c r="B{r}" t="s"><v>{6 + r % 2}</v></c>',
                  f'<c r="C{r}"><v>{r * 1.5}</v></c>', f'<c r="D{r}" s="1"><v>{45000 + r}</v></c>']
         if r > 300:
             cells.append(f'<c r="F{r}" t="s"><v>8</v></c>')  # a column that appears only far down
@@ -130,6 +131,19 @@ def test_shared_strings_gaps_and_late_columns_land_where_calamine_puts_them(tmp_
     assert head is not None
     assert head.merged_cell_ranges == [((0, 0), (0, 3))]
     assert head.to_python(skip_empty_area=False)[:5] == [row[:len(head.to_python()[0])] for row in whole[:5]]
+
+
+def test_excel_like_workbook_read_in_parts_equals_whole_read(tmp_path: Path, in_parts: None,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shared strings, a date style, absent rows, parts that start in column B and a late column."""
+    path = tmp_path / "excel-like.xlsx"
+    _shared_strings_workbook(path)
+    expected = _whole(path, monkeypatch)
+    xlsx_safety._checked.clear()
+    table = read_excel(path)
+    _same(table, expected)
+    assert table.frame.shape[1] == 6
+    assert table.frame.iloc[:, 5].notna().sum() > 0
 
 
 def test_rows_without_numbers_are_read_whole(tmp_path: Path, in_parts: None, monkeypatch: pytest.MonkeyPatch) -> None:

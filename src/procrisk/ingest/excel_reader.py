@@ -22,6 +22,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum, Shee
 from procrisk.errors import InputFileError, UsageError
 from procrisk.ingest.headers import SCAN_ROWS, HeaderChoice, find_header, finish_table
 from procrisk.ingest.raw import RawTable
-from procrisk.ingest.xlsx_parallel import LargeSheet, large_sheet
+from procrisk.ingest.xlsx_parallel import LargeSheet, PartFailed, large_sheet
 from procrisk.ingest.xlsx_safety import XlsxInfo, check_xlsx
 
 _TEXT = pa.large_string()
@@ -368,6 +369,12 @@ def read_excel(path: Path, *, sheet: str | None = None, header_row: int | None =
         chosen, why, large = _choose_sheet(book, path, sheet, info, kept)
         kept.clear()
         name = chosen.name
+        member = info.sheet_parts.get(name, "")
+        errors = _error_cells(path, member) if member in info.error_parts else {}
+        if large is not None and header_row is None and not errors:
+            streamed = _build_streamed(path, large, chosen, why)
+            if streamed is not None:
+                return streamed
         rows = large.rows() if large is not None else None
         if rows is None:
             whole = chosen if large is None else _load(book, name, path)
@@ -375,8 +382,6 @@ def read_excel(path: Path, *, sheet: str | None = None, header_row: int | None =
                 rows = whole.to_python(skip_empty_area=False)
             except Exception as exc:  # calamine raises several types for a damaged sheet
                 raise _fail(path, f"the sheet cannot be read ({exc}); {_SAVE_AGAIN}", name) from None
-        member = info.sheet_parts.get(name, "")
-        errors = _error_cells(path, member) if member in info.error_parts else {}
         if header_row is not None and header_row > len(rows):
             raise _fail(path, f"header row {header_row} is below the last row ({len(rows)})", name)
         if header_row is not None and all(cell_text(v) is None for v in rows[header_row - 1]):
@@ -411,3 +416,69 @@ def _build(
     numbers = np.arange(start + 1, len(rows) + 1)
     return finish_table(path, columns, names=names, unnamed=unnamed, row_numbers=numbers,
                         header_row=choice.index + 1, notes=notes, sheet=sheet)
+
+
+@dataclass
+class _Segment:
+    """One part of a large sheet as text columns, and the empty rows between it and the part before."""
+
+    gap: int  # empty rows before the part
+    first_column: int  # sheet column of the part's first column
+    columns: list[pa.Array]
+    rows: int
+
+
+def _part_columns(rows: list[list[object]]) -> list[pa.Array]:
+    """One part's cells (rows from its first filled cell) as text columns, as :func:`_columns_text` converts."""
+    lengths = np.fromiter(map(len, rows), np.int64, len(rows))
+    width = int(lengths.max(initial=0))
+    for i in np.flatnonzero(lengths < width).tolist():
+        rows[i].extend([""] * (width - int(lengths[i])))
+    return _columns_text(rows, width)
+
+
+def _build_streamed(path: Path, large: LargeSheet, chosen: CalamineSheet, why: str) -> RawTable | None:
+    """The RawTable of a large sheet, each part converted to text columns while later parts are still parsed.
+
+    The same table :func:`_build` makes from the whole grid: a cell's text depends on the cell alone, cells
+    outside a part (to its left or right, or in rows between parts) are empty, and the header is found on the
+    grid's first rows padded to the sheet's width. None when the sheet cannot be read in parts.
+    """
+    pieces = large.pieces()
+    if pieces is None:
+        return None
+    segments: list[_Segment] = []
+    head: list[list[object]] = []
+    total = 0
+    try:
+        for first_row, first_column, rows in pieces:
+            if first_row < total:
+                return None  # rows out of order: only a whole read places them as calamine does
+            gap = first_row - total
+            head.extend([] for _ in range(min(gap, max(0, _HEAD_ROWS - len(head)))))
+            head.extend([*([""] * first_column), *row] for row in rows[: max(0, _HEAD_ROWS - len(head))])
+            segments.append(_Segment(gap, first_column, _part_columns(rows), len(rows)))
+            total = first_row + len(rows)
+    except PartFailed:
+        return None
+    width = max((s.first_column + len(s.columns) for s in segments), default=0)
+    grid_head = [[*row, *([""] * (width - len(row)))] for row in head]
+    choice = find_header(_head_text(grid_head, {}), merges=_merges(chosen))
+    if choice is None:
+        raise _fail(path, "the sheet is empty; pass the name of the sheet that holds the data", chosen.name)
+    start = choice.data_index
+    width = max(width, len(choice.names))
+    columns = []
+    for j in range(width):
+        chunks: list[pa.Array] = []
+        for s in segments:
+            if s.gap:
+                chunks.append(pa.nulls(s.gap, _TEXT))
+            inside = s.first_column <= j < s.first_column + len(s.columns)
+            chunks.append(s.columns[j - s.first_column] if inside else pa.nulls(s.rows, _TEXT))
+        columns.append(pa.chunked_array(chunks, type=_TEXT).slice(start))
+    names = [*choice.names, *(f"(unnamed {j + 1})" for j in range(len(choice.names), width))]
+    unnamed = [*choice.unnamed, *([True] * (width - len(choice.names)))]
+    numbers = np.arange(start + 1, total + 1)
+    return finish_table(path, columns, names=names, unnamed=unnamed, row_numbers=numbers,
+                        header_row=choice.index + 1, notes=[why, *_header_notes(choice, 0)], sheet=chosen.name)

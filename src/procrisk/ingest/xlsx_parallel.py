@@ -19,6 +19,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -117,6 +118,10 @@ def _join(pieces: list[tuple[Rows, tuple[int, int] | None]]) -> Rows | None:
     return grid
 
 
+class PartFailed(Exception):  # noqa: N818 - internal signal: read the sheet whole instead
+    """calamine could not read one of the parts."""
+
+
 class LargeSheet:
     """One large worksheet read in parts: a quick view of its first rows, then all of its cells."""
 
@@ -179,6 +184,37 @@ class LargeSheet:
                 book.close()
         except Exception:  # any trouble: the caller reads the sheet whole instead
             return None
+
+    def pieces(self) -> Iterator[tuple[int, int, Rows]] | None:
+        """The parts' cells in sheet order as they are parsed: (first row, first column, rows from there).
+
+        None if the sheet cannot be cut safely; iterating raises :class:`PartFailed` if a part cannot be read.
+        Parsing runs ahead in threads while the caller works on the parts already handed out.
+        """
+        found = self._sheet_xml()
+        if found is None:
+            return None
+        xml, start, end = found
+        parts = max(_WORKERS, -(-(end - start) // _PART_BYTES))
+        cuts = _cuts(xml, start, end, parts)
+        if cuts is None or len(cuts) < 3:
+            return None
+        copies = self._copies(cuts)
+        self._xml, self._bounds = None, None  # the copies hold the rows now; let the inflated XML go
+        return self._parsed(copies)
+
+    def _parsed(self, copies: list[io.BytesIO]) -> Iterator[tuple[int, int, Rows]]:
+        """Parse the copies in threads and hand out each part's cells in order."""
+        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+            futures = [pool.submit(_parse, buffer, self.name) for buffer in copies]
+            copies.clear()  # each copy is freed once its part is parsed
+            for future in futures:
+                try:
+                    rows, first = future.result()
+                except Exception as exc:
+                    raise PartFailed(str(exc)) from exc
+                if first is not None and rows:
+                    yield first[0], first[1], rows
 
     def rows(self) -> Rows | None:
         """All cells as ``to_python(skip_empty_area=False)`` gives them, parsed in parallel parts (None if the
