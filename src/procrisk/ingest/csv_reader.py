@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 
 from procrisk.errors import InputFileError, UsageError
 from procrisk.ingest.headers import SCAN_ROWS, find_header, finish_table
+from procrisk.ingest.normalise.series import string_buffers
 from procrisk.ingest.raw import RawTable
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -383,12 +384,24 @@ def _arrow_read(source: Path, layout: _Layout, newlines_in_values: bool) -> pa.T
     return table
 
 
+def _may_be_blank(chunk: pa.Array) -> bool:
+    """Whether some value could be whitespace only: its first byte is a control, a space or non-ASCII."""
+    offsets, data = string_buffers(chunk)
+    starts = offsets[:-1][offsets[1:] > offsets[:-1]]
+    first = data[starts]
+    return bool(((first <= 0x20) | (first >= 0x7F)).any())
+
+
 def _blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Whitespace-only strings become null ("" already is)."""
-    blank = pc.utf8_is_space(column)
-    if pc.any(blank).as_py():
-        return pc.if_else(blank, pa.scalar(None, _TEXT), column)
-    return column
+    """Whitespace-only strings become null ("" already is); Arrow checks only the chunks that may have one."""
+    chunks = []
+    for chunk in column.chunks:
+        blank = pc.utf8_is_space(chunk) if _may_be_blank(chunk) else None
+        if blank is not None and pc.any(blank).as_py():
+            chunks.append(pc.if_else(blank, pa.scalar(None, chunk.type), chunk))
+        else:
+            chunks.append(chunk)
+    return pa.chunked_array(chunks, type=column.type)
 
 
 @dataclass
@@ -415,17 +428,19 @@ class _Layout:
 
 def _fast_body(source: _Source, layout: _Layout) -> _Body:
     """Read with pyarrow and number the records (by counting newlines, or exactly if that does not add up)."""
-    try:
-        table = _arrow_read(source.path, layout, layout.multiline)
-    except pa.ArrowInvalid as exc:
-        if "chunker" in str(exc) and not layout.multiline:
-            table = _arrow_read(source.path, layout, True)
-        elif "UTF8" in str(exc) or "UTF-8" in str(exc):
-            raise _NotUtf8 from None
-        else:
-            raise _Ragged from None
+    with ThreadPoolExecutor(max_workers=1) as counter:  # count newlines while pyarrow parses (both free the GIL)
+        counted = counter.submit(_count_newlines, source.path, layout.offset, layout.newline)
+        try:
+            table = _arrow_read(source.path, layout, layout.multiline)
+        except pa.ArrowInvalid as exc:
+            if "chunker" in str(exc) and not layout.multiline:
+                table = _arrow_read(source.path, layout, True)
+            elif "UTF8" in str(exc) or "UTF-8" in str(exc):
+                raise _NotUtf8 from None
+            else:
+                raise _Ragged from None
+        newlines, ends_with_newline = counted.result()
     rows = table.num_rows
-    newlines, ends_with_newline = _count_newlines(source.path, layout.offset, layout.newline)
     at_end = source.path.stat().st_size <= layout.offset
     if newlines + (0 if ends_with_newline or at_end else 1) == rows:
         lines, empty = layout.first_line + np.arange(rows, dtype=np.int64), 0

@@ -19,8 +19,10 @@ import itertools
 import os
 import re
 import zipfile
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,7 @@ from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum, Shee
 from procrisk.errors import InputFileError, UsageError
 from procrisk.ingest.headers import SCAN_ROWS, HeaderChoice, find_header, finish_table
 from procrisk.ingest.raw import RawTable
+from procrisk.ingest.xlsx_parallel import LargeSheet, PartFailed, large_sheet
 from procrisk.ingest.xlsx_safety import XlsxInfo, check_xlsx
 
 _TEXT = pa.large_string()
@@ -153,6 +156,7 @@ def _others_text(values: np.ndarray) -> pa.Array:
 
 
 _BULK = {str: _strings_text, float: _floats_text, bool: _bools_text, dt.date: _dates_text}
+_KIND_OF: defaultdict[type, int] = defaultdict(lambda: len(_BULK), {t: i for i, t in enumerate(_BULK)})
 
 
 def _columns_text(body: list[list[object]], width: int) -> list[pa.Array]:
@@ -163,19 +167,16 @@ def _columns_text(body: list[list[object]], width: int) -> list[pa.Array]:
     """
     total = len(body) * width
     flat = np.fromiter(itertools.chain.from_iterable(body), object, total)
-    types = np.fromiter(map(type, flat), object, total)
+    kinds = np.fromiter(map(_KIND_OF.__getitem__, map(type, flat)), np.int8, total)  # one pass, no compares
     position = np.empty(total, np.int64)
     pieces, offset = [], 0
-    rest = np.ones(total, bool)
-    for kind, convert in [*_BULK.items(), (None, _others_text)]:
-        mask = rest if kind is None else types == kind
-        where = np.flatnonzero(mask)
+    for kind, convert in enumerate([*_BULK.values(), _others_text]):
+        where = np.flatnonzero(kinds == kind)
         if len(where):
             pieces.append(convert(flat[where]))
             position[where] = np.arange(offset, offset + len(where))
             offset += len(where)
-            rest &= ~mask
-    del flat, types
+    del flat, kinds
     text = pa.concat_arrays(pieces) if pieces else pa.array([], _TEXT)
     grid = position.reshape(len(body), width)
     indices = [pa.array(np.ascontiguousarray(grid[:, j])) for j in range(width)]
@@ -228,15 +229,15 @@ def _error_cells(path: Path, member: str) -> _Errors:
     return found
 
 
-def _open(path: Path) -> tuple[CalamineWorkbook, XlsxInfo]:
-    """Check the file is a safe workbook, then open it with calamine."""
+def _open(path: Path, kept: dict[str, bytearray] | None = None) -> tuple[CalamineWorkbook, XlsxInfo]:
+    """Check the file is a safe workbook, then open it with calamine (``kept``: see ``check_xlsx``)."""
     if not path.exists():
         raise InputFileError(f"{path}: file not found; check the path")
     if path.is_dir():
         raise InputFileError(f"{path}: is a folder, not an .xlsx file")
     if path.stat().st_size == 0:
         raise _fail(path, "the file is empty (0 bytes); export the workbook again")
-    info = check_xlsx(path)
+    info = check_xlsx(path, kept)
     try:
         return CalamineWorkbook.from_path(str(path)), info
     except Exception as exc:  # calamine raises several types for a damaged file
@@ -296,8 +297,27 @@ def _looks_like_table(sheet: CalamineSheet) -> bool:
     return any(sum(c is not None for c in row) >= 2 for row in head[choice.data_index:])
 
 
-def _choose_sheet(book: CalamineWorkbook, path: Path, sheet: str | None) -> tuple[CalamineSheet, str]:
-    """The sheet to read and a note saying why."""
+def _candidate(
+    book: CalamineWorkbook, name: str, path: Path, info: XlsxInfo, kept: dict[str, bytearray],
+) -> tuple[CalamineSheet, LargeSheet | None]:
+    """A sheet to look at: the sheet itself, or for a large one a view of its first rows (and the large sheet).
+
+    The view holds enough rows for header detection and keeps the merged ranges; when it has no cells the
+    sheet is loaded whole, so that an empty top does not hide data further down.
+    """
+    member = info.sheet_parts.get(name, "")
+    large = large_sheet(path, member, name, kept.pop(member, None))
+    if large is not None:
+        head = large.head(_HEAD_ROWS + 5)
+        if head is not None and head.height:
+            return head, large
+    return _load(book, name, path), None
+
+
+def _choose_sheet(
+    book: CalamineWorkbook, path: Path, sheet: str | None, info: XlsxInfo, kept: dict[str, bytearray],
+) -> tuple[CalamineSheet, str, LargeSheet | None]:
+    """The sheet to read (or a view of its first rows and the large sheet behind it) and a note saying why."""
     sheets = _worksheets(book)
     names = [n for n, _ in sheets]
     if not names:
@@ -309,19 +329,21 @@ def _choose_sheet(book: CalamineWorkbook, path: Path, sheet: str | None) -> tupl
         if match is None:
             listed = ", ".join(f"'{n}'" for n in names)
             raise _fail(path, f"there is no sheet '{sheet}'; the sheets are {listed}")
-        return _load(book, match, path), f"sheet '{match}' (as asked)"
+        candidate, large = _candidate(book, match, path, info, kept)
+        return candidate, f"sheet '{match}' (as asked)", large
     ordered = [n for n, visible in sheets if visible] + [n for n, visible in sheets if not visible]
-    first_filled: CalamineSheet | None = None
+    first_filled: tuple[CalamineSheet, LargeSheet | None] | None = None
     for name in ordered:
-        candidate = _load(book, name, path)
+        candidate, large = _candidate(book, name, path, info, kept)
         if _looks_like_table(candidate):
             others = "" if len(names) == 1 else f" ({len(names)} sheets; pass a sheet name to read another)"
-            return candidate, f"sheet '{name}': the first sheet that looks like a table{others}"
+            return candidate, f"sheet '{name}': the first sheet that looks like a table{others}", large
         if first_filled is None and candidate.height:
-            first_filled = candidate
+            first_filled = (candidate, large)
     if first_filled is None:
         raise _fail(path, "every sheet is empty; check this is the right file")
-    return first_filled, f"sheet '{first_filled.name}': no sheet looks like a table; the first non-empty one"
+    chosen, large = first_filled
+    return chosen, f"sheet '{chosen.name}': no sheet looks like a table; the first non-empty one", large
 
 
 def _header_notes(choice: HeaderChoice, errors: int) -> list[str]:
@@ -341,16 +363,25 @@ def read_excel(path: Path, *, sheet: str | None = None, header_row: int | None =
     path = Path(path)
     if header_row is not None and header_row < 1:
         raise UsageError(f"header row must be 1 or more (the sheet's row number), not {header_row}")
-    book, info = _open(path)
+    kept: dict[str, bytearray] = {}  # large sheets' XML as the safety scan unpacked it, read without unpacking again
+    book, info = _open(path, kept)
     with contextlib.closing(book), _gc_paused():
-        chosen, why = _choose_sheet(book, path, sheet)
+        chosen, why, large = _choose_sheet(book, path, sheet, info, kept)
+        kept.clear()
         name = chosen.name
-        try:
-            rows = chosen.to_python(skip_empty_area=False)
-        except Exception as exc:  # calamine raises several types for a damaged sheet
-            raise _fail(path, f"the sheet cannot be read ({exc}); {_SAVE_AGAIN}", name) from None
         member = info.sheet_parts.get(name, "")
         errors = _error_cells(path, member) if member in info.error_parts else {}
+        if large is not None and header_row is None and not errors:
+            streamed = _build_streamed(path, large, chosen, why)
+            if streamed is not None:
+                return streamed
+        rows = large.rows() if large is not None else None
+        if rows is None:
+            whole = chosen if large is None else _load(book, name, path)
+            try:
+                rows = whole.to_python(skip_empty_area=False)
+            except Exception as exc:  # calamine raises several types for a damaged sheet
+                raise _fail(path, f"the sheet cannot be read ({exc}); {_SAVE_AGAIN}", name) from None
         if header_row is not None and header_row > len(rows):
             raise _fail(path, f"header row {header_row} is below the last row ({len(rows)})", name)
         if header_row is not None and all(cell_text(v) is None for v in rows[header_row - 1]):
@@ -374,10 +405,10 @@ def _build(
         if r < len(rows) and c < len(rows[r]):
             rows[r][c] = text
     body = rows[start:]
-    width = max(len(choice.names), max(map(len, body), default=0))
-    for row in body:
-        if len(row) < width:
-            row.extend([""] * (width - len(row)))
+    lengths = np.fromiter(map(len, body), np.int64, len(body))
+    width = max(len(choice.names), int(lengths.max(initial=0)))
+    for i in np.flatnonzero(lengths < width).tolist():
+        body[i].extend([""] * (width - int(lengths[i])))
     columns = _columns_text(body, width)
     del body
     names = [*choice.names, *(f"(unnamed {j + 1})" for j in range(len(choice.names), width))]
@@ -385,3 +416,69 @@ def _build(
     numbers = np.arange(start + 1, len(rows) + 1)
     return finish_table(path, columns, names=names, unnamed=unnamed, row_numbers=numbers,
                         header_row=choice.index + 1, notes=notes, sheet=sheet)
+
+
+@dataclass
+class _Segment:
+    """One part of a large sheet as text columns, and the empty rows between it and the part before."""
+
+    gap: int  # empty rows before the part
+    first_column: int  # sheet column of the part's first column
+    columns: list[pa.Array]
+    rows: int
+
+
+def _part_columns(rows: list[list[object]]) -> list[pa.Array]:
+    """One part's cells (rows from its first filled cell) as text columns, as :func:`_columns_text` converts."""
+    lengths = np.fromiter(map(len, rows), np.int64, len(rows))
+    width = int(lengths.max(initial=0))
+    for i in np.flatnonzero(lengths < width).tolist():
+        rows[i].extend([""] * (width - int(lengths[i])))
+    return _columns_text(rows, width)
+
+
+def _build_streamed(path: Path, large: LargeSheet, chosen: CalamineSheet, why: str) -> RawTable | None:
+    """The RawTable of a large sheet, each part converted to text columns while later parts are still parsed.
+
+    The same table :func:`_build` makes from the whole grid: a cell's text depends on the cell alone, cells
+    outside a part (to its left or right, or in rows between parts) are empty, and the header is found on the
+    grid's first rows padded to the sheet's width. None when the sheet cannot be read in parts.
+    """
+    pieces = large.pieces()
+    if pieces is None:
+        return None
+    segments: list[_Segment] = []
+    head: list[list[object]] = []
+    total = 0
+    try:
+        for first_row, first_column, rows in pieces:
+            if first_row < total:
+                return None  # rows out of order: only a whole read places them as calamine does
+            gap = first_row - total
+            head.extend([] for _ in range(min(gap, max(0, _HEAD_ROWS - len(head)))))
+            head.extend([*([""] * first_column), *row] for row in rows[: max(0, _HEAD_ROWS - len(head))])
+            segments.append(_Segment(gap, first_column, _part_columns(rows), len(rows)))
+            total = first_row + len(rows)
+    except PartFailed:
+        return None
+    width = max((s.first_column + len(s.columns) for s in segments), default=0)
+    grid_head = [[*row, *([""] * (width - len(row)))] for row in head]
+    choice = find_header(_head_text(grid_head, {}), merges=_merges(chosen))
+    if choice is None:
+        raise _fail(path, "the sheet is empty; pass the name of the sheet that holds the data", chosen.name)
+    start = choice.data_index
+    width = max(width, len(choice.names))
+    columns = []
+    for j in range(width):
+        chunks: list[pa.Array] = []
+        for s in segments:
+            if s.gap:
+                chunks.append(pa.nulls(s.gap, _TEXT))
+            inside = s.first_column <= j < s.first_column + len(s.columns)
+            chunks.append(s.columns[j - s.first_column] if inside else pa.nulls(s.rows, _TEXT))
+        columns.append(pa.chunked_array(chunks, type=_TEXT).slice(start))
+    names = [*choice.names, *(f"(unnamed {j + 1})" for j in range(len(choice.names), width))]
+    unnamed = [*choice.unnamed, *([True] * (width - len(choice.names)))]
+    numbers = np.arange(start + 1, total + 1)
+    return finish_table(path, columns, names=names, unnamed=unnamed, row_numbers=numbers,
+                        header_row=choice.index + 1, notes=[why, *_header_notes(choice, 0)], sheet=chosen.name)

@@ -47,6 +47,7 @@ _UTF16_STARTS = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\x00": "utf-16
 _SAVE_AS = "open it in Excel and save it as .xlsx (Excel Workbook)"
 _SAVE_AGAIN = "open it in Excel and save it again"
 _CACHE_SIZE = 16
+KEEP_MIN_BYTES = 32 * 1024**2  # sheet parts at least this large are handed to the reader unpacked, on request
 
 
 @dataclass(frozen=True)
@@ -216,13 +217,20 @@ def _checked_size(produced: int, info: zipfile.ZipInfo, path: Path) -> int:
     return produced
 
 
-def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bool:
-    """Stream one XML part looking for a DTD or entity declaration; return whether it holds error cells."""
+def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, keep: bytearray | None = None) -> bool:
+    """Stream one XML part looking for a DTD or entity declaration; return whether it holds error cells.
+
+    ``keep`` (as long as the part) receives the unpacked bytes on the way, for a reader that needs them.
+    """
     has_errors, carry = False, b""
     decoder: codecs.IncrementalDecoder | None = None
+    filled = 0
     for number, raw in enumerate(_member_chunks(zf, info, path)):
         if number == 0:
             decoder = _utf16_decoder(raw[:2])
+        if keep is not None:
+            keep[filled:filled + len(raw)] = raw
+            filled += len(raw)
         chunk = decoder.decode(raw).encode("utf-8") if decoder is not None else raw
         window = carry + chunk if carry else chunk
         if any(window.find(mark) >= 0 for mark in _FORBIDDEN):
@@ -231,11 +239,17 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bool:
         if not has_errors and window.find(_ERROR_MARK) >= 0:
             has_errors = True
         carry = window[-_OVERLAP:]
+    if keep is not None:
+        del keep[filled:]  # a part that unpacked short keeps only what it holds
     return has_errors
 
 
-def _scan(path: Path) -> XlsxInfo:
-    """Run every check on the zip; return the sheet parts and which of them hold error cells."""
+def _scan(path: Path, kept: dict[str, bytearray] | None = None) -> XlsxInfo:
+    """Run every check on the zip; return the sheet parts and which of them hold error cells.
+
+    With ``kept``, the unpacked XML of each sheet part of at least :data:`KEEP_MIN_BYTES` is stored in it
+    (only once every part has passed), so the Excel reader need not unpack it a second time.
+    """
     with zipfile.ZipFile(path) as zf:
         _check_sizes(zf, path)
         parts = _sheet_parts(zf, _workbook_part(zf, path), path)
@@ -246,22 +260,32 @@ def _scan(path: Path) -> XlsxInfo:
                               f"{_SAVE_AGAIN}")
         sheets = set(parts.values())
         errors = set()
+        unpacked: dict[str, bytearray] = {}
         for info in zf.infolist():
             if not info.filename.lower().endswith(_SCANNED):
                 continue
-            if _scan_part(zf, info, path) and info.filename in sheets:
+            keep = None
+            if kept is not None and info.filename in sheets and info.file_size >= KEEP_MIN_BYTES:
+                keep = unpacked[info.filename] = bytearray(info.file_size)
+            if _scan_part(zf, info, path, keep) and info.filename in sheets:
                 errors.add(info.filename)
+    if kept is not None:
+        kept.update(unpacked)
     return XlsxInfo(parts, frozenset(errors))
 
 
-def check_xlsx(path: Path) -> XlsxInfo:
-    """Raise InputFileError unless ``path`` is a safe XLSX/XLSM; return where its sheets are (cached)."""
+def check_xlsx(path: Path, kept: dict[str, bytearray] | None = None) -> XlsxInfo:
+    """Raise InputFileError unless ``path`` is a safe XLSX/XLSM; return where its sheets are (cached).
+
+    ``kept`` receives the unpacked XML of large sheet parts when the file is scanned now (not when the result
+    comes from the cache); see :func:`_scan`.
+    """
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if key in _checked:
         return _checked[key]
     try:
-        info = _scan(path)
+        info = _scan(path, kept)
     except InputFileError:
         raise
     except (zipfile.BadZipFile, EOFError, OSError) as exc:

@@ -30,8 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from procrisk.errors import NotFoundError, WorkspaceError
@@ -64,15 +66,64 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+_SAMPLE_ROWS = 20_000  # rows looked at to decide whether a column is worth dictionary-encoding
+_DICTIONARY_MAX = 2_000  # distinct values in that sample above which dictionary encoding would be given up
+
+
+def dictionary_columns(table: pa.Table) -> list[str]:
+    """Columns worth dictionary-encoding in Parquet: those with few distinct values in their first rows.
+
+    Parquet writers try a dictionary for every column and fall back to plain encoding once it grows too
+    large; skipping the attempt for columns of mostly distinct values (ids, amounts, JSON) saves that work.
+    The values stored are the same either way.
+    """
+    names = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_list(column.type):
+            names.append(f"{name}.list.element")  # the leaf column a list of strings is stored in
+            continue
+        head = column.slice(0, _SAMPLE_ROWS)
+        if head.null_count == len(head) or pc.count_distinct(head).as_py() <= _DICTIONARY_MAX:
+            names.append(name)
+    return names
+
+
 def atomic_write_parquet(path: Path, table: pa.Table, compression: str = "zstd") -> None:
     """Write an Arrow table as Parquet atomically (temp file, fsync, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression=compression)
+    pq.write_table(table, tmp, compression=compression, use_dictionary=dictionary_columns(table))
     with tmp.open("rb+") as fh:
         os.fsync(fh.fileno())
     tmp.replace(path)
     fsync_dir(path.parent)
+
+
+def _date_array(series: pd.Series, field: pa.Field) -> pa.Array:
+    """A column of dates or date-times as date32 (the calendar date; missing stays null)."""
+    if pd.api.types.is_datetime64_dtype(series.dtype):  # tz-naive: floor to the day without Python objects
+        days = series.to_numpy().astype("datetime64[D]")
+        return pa.array(days, type=field.type, mask=np.isnat(days))
+    dates = pd.to_datetime(series).dt.date.astype(object).where(series.notna(), None)
+    return pa.array(dates, type=field.type, from_pandas=True)
+
+
+def _list_array(series: pd.Series, field: pa.Field) -> pa.Array:
+    """A column of Python lists (or None) as an Arrow list array, each distinct list object converted once.
+
+    Normalisers hand out one shared list object per distinct cell value, so converting by object identity
+    costs one hash of its identity per row instead of one list conversion per row.
+    """
+    values = series.to_numpy(dtype=object, na_value=None)
+    ids = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
+    codes, _ = pd.factorize(ids)
+    first = np.empty(codes.max(initial=-1) + 1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write per code is its first row
+    firsts = values[first]
+    distinct = np.empty(len(firsts), dtype=object)
+    for i, value in enumerate(firsts):  # element by element: lists must stay lists, not become an array axis
+        distinct[i] = None if pd.api.types.is_scalar(value) and pd.isna(value) else value
+    return pa.array(distinct, type=field.type, from_pandas=True).take(pa.array(codes))
 
 
 def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -88,10 +139,11 @@ def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
             continue
         series = frame[field.name]
         if pa.types.is_date32(field.type):
-            series = pd.to_datetime(series).dt.date.astype(object).where(series.notna(), None)
-        elif pa.types.is_list(field.type):
-            series = series.astype(object).where(series.notna(), None)
-        arrays.append(pa.array(series, type=field.type, from_pandas=True))
+            arrays.append(_date_array(series, field))
+        elif pa.types.is_list(field.type) and series.dtype == object:
+            arrays.append(_list_array(series, field))
+        else:
+            arrays.append(pa.array(series, type=field.type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -18,6 +18,8 @@ import pyarrow.compute as pc
 
 from procrisk.ingest.normalise.result import Normalised
 from procrisk.ingest.normalise.series import (
+    STRING,
+    arrow_chunks,
     as_arrow_text,
     distinct,
     is_missing_token,
@@ -108,7 +110,16 @@ def normalise_classification(codes: pd.Series, schemes: pd.Series | None) -> Nor
     A row with no scheme is CPV when its code is in the CPV list or is written with a dash and check digit
     ("12345678-9"). Extras: ``scheme`` (canonical scheme name) and ``cpv_division`` (two digits, CPV only).
     """
-    row_codes, uniques = distinct(_keys(codes, schemes))
+    if schemes is None and arrow_chunks(codes) is not None:  # one key per distinct code, not per row
+        row_codes, code_uniques = distinct(codes)
+        keys = _keys(pd.Series(code_uniques, dtype=STRING), None)
+        key_codes, uniques = distinct(keys)
+        row_codes = np.append(np.asarray(key_codes, dtype=np.int64), -1)[row_codes]
+        if (row_codes < 0).any():  # a missing code reads as an empty one, as the joined key would
+            row_codes = np.where(row_codes < 0, len(uniques), row_codes)
+            uniques = [*uniques, _SEP]
+    else:
+        row_codes, uniques = distinct(_keys(codes, schemes))
     parsed = [_read_pair(k) for k in uniques]
     index = codes.index
     extra = {

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import as_arrow_text, distinct, is_missing_token, problem_series
+from procrisk.ingest.normalise.series import distinct, encode_arrow, is_missing_token, problem_series
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
 EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
@@ -165,17 +165,22 @@ def _decide_order(pairs: list[tuple[int, int, int]], weights: list[int], dayfirs
     return True, False, []
 
 
-def _prepare(values: pd.Series) -> pd.Series:
+def _prepare(arr: pa.Array) -> pa.Array:
     """Trim text and cut ISO date-times to their date, so that distinct values repeat (vectorised)."""
-    if values.dtype == object or not isinstance(values.dtype, pd.StringDtype):
-        return values
-    arr = pc.utf8_trim_whitespace(as_arrow_text(values))
+    arr = pc.utf8_trim_whitespace(arr)
     iso_time = pc.fill_null(pc.match_substring_regex(arr, r"^\d{4}-\d\d-\d\d[T ]\d"), False)
     if pc.any(iso_time).as_py():
         arr = pc.if_else(iso_time, pc.utf8_slice_codeunits(arr, 0, 10), arr)
-    if not pa.types.is_large_string(arr.type):
-        arr = arr.cast(pa.large_string())
-    return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index)
+    return arr
+
+
+def _distinct_dates(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """Factorize a date column after :func:`_prepare`, which runs once per distinct text, not per row."""
+    raw_codes, raw_uniques = distinct(values)
+    if values.dtype == object or not isinstance(values.dtype, pd.StringDtype):
+        return raw_codes, raw_uniques
+    codes, uniques = encode_arrow(_prepare(pa.array(raw_uniques, type=pa.large_string())))
+    return np.append(codes, -1)[raw_codes], uniques.to_pylist()
 
 
 def _from_datetimes(values: pd.Series) -> Normalised:
@@ -195,7 +200,7 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None) -> Normalise
     """Read a date column into datetime64[s] at midnight; ``dayfirst`` overrides the per-column decision."""
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return _from_datetimes(values)
-    codes, uniques = distinct(_prepare(values))
+    codes, uniques = _distinct_dates(values)
     kinds = [_classify(u) for u in uniques]
     weights = np.bincount(codes[codes >= 0], minlength=len(uniques))
     notes: list[str] = []

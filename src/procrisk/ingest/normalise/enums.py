@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 from procrisk.ingest.normalise.result import Normalised
@@ -182,9 +183,10 @@ def _lookup_table(column: Column) -> dict[str, str]:
     return table
 
 
-def _apply(values: pd.Series, table: dict[str, str], unknown: str, *, several: frozenset[str] = frozenset(),
-           partly: str | None = None) -> tuple[pd.Series, pd.Series, list[str]]:
-    """Look each distinct value up once; returns (values, problems, notes)."""
+def _lookup(values: pd.Series, table: dict[str, str], unknown: str, *, several: frozenset[str] = frozenset(),
+            partly: str | None = None) -> tuple[np.ndarray, list[str | None], list[str | None], list[str]]:
+    """Look each distinct value up once; returns (codes, result per distinct value, problem per distinct
+    value, notes)."""
     codes, uniques = distinct(values)
     results: list[str | None] = []
     problems: list[str | None] = []
@@ -207,6 +209,13 @@ def _apply(values: pd.Series, table: dict[str, str], unknown: str, *, several: f
             problems.append(partly if partly and key in _PARTLY else unknown)
     notes = [f"{', '.join(repr(s) for s in several_found)} name several allowed values; left empty"
              ] if several_found else []
+    return codes, results, problems, notes
+
+
+def _apply(values: pd.Series, table: dict[str, str], unknown: str, *, several: frozenset[str] = frozenset(),
+           partly: str | None = None) -> tuple[pd.Series, pd.Series, list[str]]:
+    """Look each distinct value up once; returns (values, problems, notes)."""
+    codes, results, problems, notes = _lookup(values, table, unknown, several=several, partly=partly)
     return (spread_text(results, codes, values.index),
             problem_series(spread(problems, codes), values.index), notes)
 
@@ -228,6 +237,9 @@ def parse_bools(values: pd.Series) -> Normalised:
     """Map yes/no, true/false, 1/0, x and their translations to a nullable boolean; 'partly' is flagged."""
     if pd.api.types.is_bool_dtype(values.dtype):
         return Normalised(values.astype("boolean"), problem_series(None, values.index), [])
-    out, problems, notes = _apply(values, BOOLS, "bool.unknown", partly="bool.partly")
-    typed = out.map({"true": True, "false": False}).astype("boolean")
-    return Normalised(typed, problems, notes)
+    codes, results, problems, notes = _lookup(values, BOOLS, "bool.unknown", partly="bool.partly")
+    truth = np.array([r == "true" for r in results] + [False], dtype=bool)
+    unknown = np.array([r is None for r in results] + [True], dtype=bool)
+    typed = pd.arrays.BooleanArray(truth[codes], unknown[codes])
+    return Normalised(pd.Series(typed, index=values.index), problem_series(spread(problems, codes), values.index),
+                      notes)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 STRING = pd.StringDtype("pyarrow")
 
@@ -31,8 +32,41 @@ def _hashable(value: Any) -> Hashable:
     return value
 
 
+def arrow_chunks(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow strings behind a pandas string column (no copy), or None for any other column."""
+    dtype = values.dtype
+    arrow_text = isinstance(dtype, pd.ArrowDtype) and (
+        pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype))
+    if not arrow_text and not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    arr = pa.array(values.array)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def encode_arrow(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Dictionary-encode Arrow strings: (codes with -1 for null, distinct values in order of first appearance).
+
+    The same as ``pandas.factorize`` on the column (which also asks Arrow for the encoding), without the
+    detour through pandas.
+    """
+    chunked = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+    if chunked.num_chunks == 0 or len(chunked) == 0:
+        return np.zeros(0, dtype=np.int64), pa.array([], type=chunked.type)
+    encoded = pc.dictionary_encode(chunked)
+    dictionaries = {len(chunk.dictionary) for chunk in encoded.chunks}
+    if len(dictionaries) > 1:  # chunks encoded against different dictionaries: encode one combined chunk
+        encoded = pa.chunked_array([pc.dictionary_encode(chunked.combine_chunks())])
+    indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks])
+    codes = pc.fill_null(indices, -1).to_numpy().astype(np.int64)
+    return codes, encoded.chunk(encoded.num_chunks - 1).dictionary
+
+
 def distinct(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """Factorize a column: (codes with -1 for missing, distinct non-missing values as Python objects)."""
+    chunks = arrow_chunks(values)
+    if chunks is not None:
+        codes, dictionary = encode_arrow(chunks)
+        return codes, dictionary.to_pylist()
     try:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
     except TypeError:  # unhashable cells (lists and dicts from OCDS): factorize their text instead
@@ -98,3 +132,51 @@ def as_arrow_text(values: pd.Series) -> pa.Array:
     obj = values.to_numpy(dtype=object, na_value=None)
     return pa.array([None if v is None else v if isinstance(v, str) else str(v) for v in obj],
                     type=pa.large_string())
+
+
+def string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, data) of an Arrow string array as numpy views: value i is ``data[offsets[i]:offsets[i + 1]]``.
+
+    Offsets are absolute positions in ``data`` (a sliced array keeps its parent's data buffer).
+    """
+    offsets_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=offsets_type)[arr.offset: arr.offset + len(arr) + 1]
+    data_buffer = arr.buffers()[2]
+    data = np.zeros(0, np.uint8) if data_buffer is None else np.frombuffer(data_buffer, dtype=np.uint8)
+    return offsets, data
+
+
+def may_need_trim(arr: pa.Array) -> bool:
+    """Whether some value may start or end with whitespace, judged from its first and last bytes.
+
+    Any byte outside printable ASCII counts (a multi-byte character may be a Unicode space), so a False is
+    certain: trimming the array would change nothing.
+    """
+    offsets, data = string_buffers(arr)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not filled.any():
+        return False
+    first, last = data[starts[filled]], data[ends[filled] - 1]
+    return bool(((first <= 0x20) | (first >= 0x7F)).any() or ((last <= 0x20) | (last >= 0x7F)).any())
+
+
+def keep_bytes(arr: pa.Array, keep: np.ndarray, replace: tuple[int, int] | None = None) -> pa.Array:
+    """Each value with only the bytes that the 256-entry table ``keep`` marks (nulls stay null), as large strings.
+
+    Meant for ASCII tables (digits, separators): every byte of a multi-byte character is >= 0x80, so such a
+    character is dropped whole, exactly as a regular expression over characters would drop it.
+    ``replace`` = (old byte, new byte) swaps one kept byte for another (e.g. a decimal comma for a point).
+    """
+    offsets, data = string_buffers(arr)
+    segment = data[offsets[0]:offsets[-1]]
+    positions = np.flatnonzero(keep[segment])
+    kept = segment[positions]
+    if replace is not None:
+        kept[kept == replace[0]] = replace[1]
+    new_offsets = np.searchsorted(positions, offsets - offsets[0]).astype(np.int64)  # kept bytes before each
+    validity = None
+    if arr.null_count:
+        validity = pa.py_buffer(np.packbits(arr.is_valid().to_numpy(zero_copy_only=False), bitorder="little"))
+    return pa.Array.from_buffers(pa.large_string(), len(arr),
+                                 [validity, pa.py_buffer(new_offsets), pa.py_buffer(kept)], arr.null_count)

@@ -12,36 +12,52 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import arrow_text_series, as_arrow_text, problem_series
+from procrisk.ingest.normalise.series import (
+    arrow_chunks,
+    arrow_text_series,
+    as_arrow_text,
+    encode_arrow,
+    may_need_trim,
+    problem_series,
+    string_buffers,
+)
 
 # Control bytes and the lead bytes of combining marks (CC, CD), general punctuation and odd spaces (E2),
-# CJK symbols and ideographic space (E3) and the byte-order mark (EF).
-_SUSPECT_BYTES = np.zeros(256, dtype=bool)
-_SUSPECT_BYTES[[*range(0x20), 0x7F, 0xCC, 0xCD, 0xE2, 0xE3, 0xEF]] = True
+# CJK symbols and ideographic space (E3) and the byte-order mark (EF) make a value suspect on their own; a
+# space or a C2 lead byte only together with the byte after it.
+_SUSPECT, _SPACE, _C2 = 1, 2, 3
+_BYTE_CLASS = np.zeros(256, dtype=np.uint8)
+_BYTE_CLASS[[*range(0x20), 0x7F, 0xCC, 0xCD, 0xE2, 0xE3, 0xEF]] = _SUSPECT
+_BYTE_CLASS[0x20] = _SPACE
+_BYTE_CLASS[0xC2] = _C2
 
 
 def _suspect_rows(arr: pa.Array) -> np.ndarray:
     """Rows that need more than a trim: control bytes, two spaces in a row, odd spaces, format characters
-    or combining marks (checked on the UTF-8 bytes with numpy, so a clean column costs a few passes).
+    or combining marks (checked on the UTF-8 bytes with numpy: one pass classifies every byte, and only the
+    few bytes of interest are looked at further).
 
     Plain accented letters (é is C3 A9) are not suspect: text from spreadsheets is almost always NFC already.
+    A pair of bytes counts only inside one value, never across the end of one value and the start of the next.
     """
-    offsets_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    offsets = np.frombuffer(arr.buffers()[1], dtype=offsets_type)[arr.offset: arr.offset + len(arr) + 1]
+    offsets, data = string_buffers(arr)
     rows = np.zeros(len(arr), dtype=bool)
-    if arr.buffers()[2] is None or offsets[-1] == offsets[0]:
+    if not len(data) or offsets[-1] == offsets[0]:
         return rows
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
-    odd = _SUSPECT_BYTES[data]
-    pairs = (data[:-1] == 0x20) & (data[1:] == 0x20)  # two spaces in a row, not across two cells
-    # C1 control, no-break space, soft hyphen
-    pairs |= (data[:-1] == 0xC2) & ((data[1:] <= 0xA0) | (data[1:] == 0xAD))
-    starts = offsets[1:-1] - offsets[0]
-    pairs[starts[(starts > 0) & (starts < len(data))] - 1] = False
-    odd[:-1] |= pairs
-    hits = np.flatnonzero(odd)
-    if len(hits):
-        rows[np.searchsorted(offsets[1:] - offsets[0], hits, side="right")] = True
+    data = data[offsets[0]: offsets[-1]]
+    ends = offsets[1:] - offsets[0]
+    classes = _BYTE_CLASS[data]
+    marked = np.flatnonzero(classes)
+    kinds = classes[marked]
+    hits = marked[kinds == _SUSPECT]
+    pairs = marked[(kinds != _SUSPECT) & (marked + 1 < len(data))]
+    following = data[pairs + 1]
+    is_pair = np.where(data[pairs] == 0x20, following == 0x20, (following <= 0xA0) | (following == 0xAD))
+    pairs = pairs[is_pair]  # two spaces in a row; C1 control, no-break space or soft hyphen after C2
+    pairs = pairs[np.searchsorted(ends, pairs, side="right") == np.searchsorted(ends, pairs + 1, side="right")]
+    found = np.concatenate([hits, pairs])
+    if len(found):
+        rows[np.searchsorted(ends, found, side="right")] = True
     return rows
 
 
@@ -76,7 +92,7 @@ def clean_text_array(arr: pa.Array) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     suspect = _suspect_rows(arr)
-    result = pc.utf8_trim_whitespace(arr)
+    result = pc.utf8_trim_whitespace(arr) if may_need_trim(arr) else arr
     if suspect.any():
         mask = pa.array(suspect)
         part = pa.array([clean_cell(t) for t in arr.filter(mask).to_pylist()], type=arr.type)
@@ -87,7 +103,25 @@ def clean_text_array(arr: pa.Array) -> pa.Array:
     return result
 
 
+_SAMPLE = 20_000  # rows looked at to decide whether a column repeats itself
+
+
+def _repeats(chunks: pa.ChunkedArray) -> bool:
+    """Whether a column has few distinct values (judged on its first rows), so cleaning them once pays."""
+    head = chunks.slice(0, _SAMPLE)
+    return pc.count_distinct(head).as_py() * 2 <= len(head)
+
+
 def clean_text(values: pd.Series) -> Normalised:
-    """Normalise a text or code column (never a problem: text is kept as given, only tidied)."""
-    cleaned = clean_text_array(as_arrow_text(values))
+    """Normalise a text or code column (never a problem: text is kept as given, only tidied).
+
+    A column that repeats itself is cleaned once per distinct value and spread back to the rows; the
+    result is the same, value for value.
+    """
+    chunks = arrow_chunks(values)
+    if chunks is not None and _repeats(chunks):
+        codes, uniques = encode_arrow(chunks)
+        cleaned = clean_text_array(uniques).take(pa.array(codes, mask=codes < 0))
+    else:
+        cleaned = clean_text_array(as_arrow_text(values))
     return Normalised(arrow_text_series(cleaned, values.index), problem_series(None, values.index), [])
