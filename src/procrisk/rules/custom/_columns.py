@@ -36,7 +36,10 @@ def text_is_in(series: pd.Series, values: Iterable[str]) -> np.ndarray:
     if isinstance(series.dtype, pd.CategoricalDtype):
         found, _ = v.on_categories(series, lambda cats: cats.astype(str).isin(wanted).to_numpy())
         return found
-    return v.text_values(series).isin(wanted).to_numpy(dtype=bool) & ~v.null_mask(series)
+    missing = v.null_mask(series)
+    if missing.all():  # an absent or empty column: nothing to convert to text
+        return np.zeros(len(series), dtype=bool)
+    return v.text_values(series).isin(wanted).to_numpy(dtype=bool) & ~missing
 
 
 def text_is_in_folded(series: pd.Series, values: Iterable[str]) -> np.ndarray:
