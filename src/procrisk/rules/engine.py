@@ -23,7 +23,7 @@ from procrisk.rules.catalogue import Catalogue
 from procrisk.rules.checks import accepts, gate_of
 from procrisk.rules.model import Condition, Rule
 from procrisk.rules.outcomes import NOT_ASSESSED, OUTCOME_NAMES
-from procrisk.rules.parallel import default_workers, ordered_map, prefetched
+from procrisk.rules.parallel import Prefetched, default_workers, ordered_map
 from procrisk.rules.sources import Source, as_source, coerce, with_columns
 
 ENTITY_ID = {"contract": "contract_id", "supplier": "supplier_id"}
@@ -380,8 +380,20 @@ def evaluate_table(rules: Catalogue | Iterable[Rule], source: pd.DataFrame | Sou
     inherited = [r for r in rule_list if r.scope == "supplier"] if scope == "contract" else []
     codes = tuple(r.code for r in own + inherited)
     carry = tuple(carry if carry is not None else CONTRACT_CARRY if scope == "contract" else SUPPLIER_CARRY)
-    meta, pinned = fit_dataset_rules(own, source, as_of)
-    columns = [c for c in dict.fromkeys([*(c for r in own for c in r.columns), *carry]) if c not in pinned.columns]
+    wanted = list(dict.fromkeys([*(c for r in own for c in r.columns), *carry]))
+    fitted = {c for r in own if r.is_dataset_check for c in r.columns if c in source.column_names}
+    columns = [c for c in wanted if c not in fitted]
+    # the batches are read from now on, while the dataset rules are fitted on their own columns
+    reader = Prefetched(source.batches(columns, batch_size), ahead=2)
+    try:
+        meta, pinned = fit_dataset_rules(own, source, as_of)
+    except BaseException:
+        reader.close()
+        raise
+    if set(pinned.columns) != fitted:  # the source gave other columns than it announced: read them again
+        reader.close()
+        columns = [c for c in wanted if c not in pinned.columns]
+        reader = Prefetched(source.batches(columns, batch_size), ahead=2)
     n = source.num_rows
     values = np.empty((n, len(codes)), dtype=np.int8, order="F")
     srows = np.full(n, -1, dtype=np.int64) if scope == "contract" else None
@@ -389,7 +401,7 @@ def evaluate_table(rules: Catalogue | Iterable[Rule], source: pd.DataFrame | Sou
 
     def batches() -> Iterator[_Batch]:
         pos = 0
-        for read in prefetched(source.batches(columns, batch_size)):
+        for read in reader:
             m = len(read)
             if not m:
                 continue

@@ -32,45 +32,71 @@ def default_workers() -> int:
     return max(1, min(cpus, 4))
 
 
-def prefetched(items: Iterator[T], ahead: int = 1) -> Iterator[T]:
-    """Produce ``items`` in a background thread, at most ``ahead`` ready in advance; the producer stops when the
-    consumer stops early, and an error in the producer is raised in the consumer."""
-    pending: queue.Queue = queue.Queue(maxsize=max(1, ahead))
-    stop = threading.Event()
-    done = object()
+class Prefetched:
+    """Items produced in a background thread from the moment this is created, at most ``ahead`` waiting; iterate
+    once. ``close()`` (or leaving a ``with`` block) stops the producer; an error in the producer is raised in the
+    consumer."""
 
-    def offer(item: object) -> bool:
-        while not stop.is_set():
+    _DONE = object()
+
+    def __init__(self, items: Iterator[T], ahead: int = 1) -> None:
+        """Start producing ``items``."""
+        self._pending: queue.Queue = queue.Queue(maxsize=max(1, ahead))
+        self._stop = threading.Event()
+        self._items = items
+        self._worker = threading.Thread(target=self._produce, name="procrisk-batch-reader", daemon=True)
+        self._worker.start()
+
+    def _offer(self, item: object) -> bool:
+        while not self._stop.is_set():
             try:
-                pending.put(item, timeout=0.1)
+                self._pending.put(item, timeout=0.1)
             except queue.Full:
                 continue
             return True
         return False
 
-    def produce() -> None:
+    def _produce(self) -> None:
         try:
-            for item in items:
-                if not offer(item):
+            for item in self._items:
+                if not self._offer(item):
                     return
         except BaseException as exc:  # handed to the consumer, raised there
-            offer(exc)
+            self._offer(exc)
             return
-        offer(done)
+        self._offer(self._DONE)
 
-    worker = threading.Thread(target=produce, name="procrisk-batch-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = pending.get()
-            if item is done:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
+    def __iter__(self) -> Iterator[T]:
+        """The items in order (raises the producer's error)."""
+        try:
+            while True:
+                item = self._pending.get()
+                if item is self._DONE:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the producer and wait for it."""
+        self._stop.set()
+        self._worker.join()
+
+    def __enter__(self) -> Prefetched:
+        """Use as a context manager that closes the producer."""
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Stop the producer."""
+        self.close()
+
+
+def prefetched(items: Iterator[T], ahead: int = 1) -> Iterator[T]:
+    """Produce ``items`` in a background thread, at most ``ahead`` ready in advance; the producer stops when the
+    consumer stops early, and an error in the producer is raised in the consumer."""
+    yield from Prefetched(items, ahead)
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
