@@ -101,3 +101,15 @@ def test_batches_and_workers_change_nothing(data, catalogue, batch_size, workers
     assert np.array_equal(other.values, reference.values)
     assert other.meta == reference.meta
     pd.testing.assert_frame_equal(other.keys, reference.keys)
+
+
+def test_a_failing_fit_stops_the_reader_started_before_it(data, catalogue):
+    import threading
+
+    class FailingRead(ParquetSource):
+        def read(self, columns):
+            raise OSError("fit pass failed")
+
+    with pytest.raises(OSError, match="fit pass failed"):
+        evaluate_table(catalogue, FailingRead(data / "contracts"), scope="contract", as_of=AS_OF, batch_size=500)
+    assert not [t for t in threading.enumerate() if t.name == "procrisk-batch-reader"]

@@ -380,11 +380,37 @@ def evaluate_table(rules: Catalogue | Iterable[Rule], source: pd.DataFrame | Sou
     inherited = [r for r in rule_list if r.scope == "supplier"] if scope == "contract" else []
     codes = tuple(r.code for r in own + inherited)
     carry = tuple(carry if carry is not None else CONTRACT_CARRY if scope == "contract" else SUPPLIER_CARRY)
+    reader, meta, pinned = _fit_while_reading(own, source, carry, batch_size, as_of)
+    try:
+        n = source.num_rows
+        values = np.empty((n, len(codes)), dtype=np.int8, order="F")
+        srows = np.full(n, -1, dtype=np.int64) if scope == "contract" else None
+        lookup = _supplier_lookup(suppliers) if scope == "contract" else {}
+
+        def run(item: _Batch) -> pd.DataFrame:
+            start, batch = item.start, item.frame
+            m = len(batch)
+            values[start:start + m, :len(own)], _ = evaluate_frame(own, batch, as_of=as_of, meta=meta)
+            part = _carry_part(batch, carry)
+            if srows is not None:
+                srows[start:start + m] = _lookup_rows(part, lookup)
+                _inherit(values, start, srows[start:start + m], suppliers, inherited)
+            return part
+
+        parts = list(ordered_map(run, _with_pinned(reader, pinned, n), workers or default_workers()))
+    finally:
+        reader.close()
+    keys = _concat_parts(parts, carry)
+    return Outcomes(scope, codes, values, keys, meta, as_of, srows)
+
+
+def _fit_while_reading(own: Sequence[Rule], source: Source, carry: Sequence[str], batch_size: int,
+                       as_of: date) -> tuple[Prefetched, dict[str, dict], pd.DataFrame]:
+    """Start reading the batches (two ahead, without the columns the dataset rules pin) and fit those rules
+    meanwhile on their own whole columns; returns the running reader, the thresholds and the pinned columns."""
     wanted = list(dict.fromkeys([*(c for r in own for c in r.columns), *carry]))
     fitted = {c for r in own if r.is_dataset_check for c in r.columns if c in source.column_names}
-    columns = [c for c in wanted if c not in fitted]
-    # the batches are read from now on, while the dataset rules are fitted on their own columns
-    reader = Prefetched(source.batches(columns, batch_size), ahead=2)
+    reader = Prefetched(source.batches([c for c in wanted if c not in fitted], batch_size), ahead=2)
     try:
         meta, pinned = fit_dataset_rules(own, source, as_of)
     except BaseException:
@@ -392,46 +418,29 @@ def evaluate_table(rules: Catalogue | Iterable[Rule], source: pd.DataFrame | Sou
         raise
     if set(pinned.columns) != fitted:  # the source gave other columns than it announced: read them again
         reader.close()
-        columns = [c for c in wanted if c not in pinned.columns]
-        reader = Prefetched(source.batches(columns, batch_size), ahead=2)
-    n = source.num_rows
-    values = np.empty((n, len(codes)), dtype=np.int8, order="F")
-    srows = np.full(n, -1, dtype=np.int64) if scope == "contract" else None
-    lookup = _supplier_lookup(suppliers) if scope == "contract" else {}
+        reader = Prefetched(source.batches([c for c in wanted if c not in pinned.columns], batch_size), ahead=2)
+    return reader, meta, pinned
 
-    def batches() -> Iterator[_Batch]:
-        pos = 0
-        for read in reader:
-            m = len(read)
-            if not m:
-                continue
-            if pos + m > n:
-                msg = f"the source gave more than the {n} rows it reports"
-                raise RuntimeError(msg)
-            batch = read
-            if len(pinned.columns):
-                kept = pinned.iloc[pos:pos + m].set_axis(read.index, axis=0)
-                batch = pd.concat([read.drop(columns=[c for c in kept.columns if c in read.columns]), kept],
-                                  axis=1)
-            yield _Batch(pos, batch)
-            pos += m
-        if pos != n:
-            msg = f"the source gave {pos} rows in batches but reports {n}"
+
+def _with_pinned(reader: Iterable[pd.DataFrame], pinned: pd.DataFrame, n: int) -> Iterator[_Batch]:
+    """The batches read, each with its rows of the pinned columns and its start row; checks the row count."""
+    pos = 0
+    for read in reader:
+        m = len(read)
+        if not m:
+            continue
+        if pos + m > n:
+            msg = f"the source gave more than the {n} rows it reports"
             raise RuntimeError(msg)
-
-    def run(item: _Batch) -> pd.DataFrame:
-        start, batch = item.start, item.frame
-        m = len(batch)
-        values[start:start + m, :len(own)], _ = evaluate_frame(own, batch, as_of=as_of, meta=meta)
-        part = _carry_part(batch, carry)
-        if srows is not None:
-            srows[start:start + m] = _lookup_rows(part, lookup)
-            _inherit(values, start, srows[start:start + m], suppliers, inherited)
-        return part
-
-    parts = list(ordered_map(run, batches(), workers or default_workers()))
-    keys = _concat_parts(parts, carry)
-    return Outcomes(scope, codes, values, keys, meta, as_of, srows)
+        batch = read
+        if len(pinned.columns):
+            kept = pinned.iloc[pos:pos + m].set_axis(read.index, axis=0)
+            batch = pd.concat([read.drop(columns=[c for c in kept.columns if c in read.columns]), kept], axis=1)
+        yield _Batch(pos, batch)
+        pos += m
+    if pos != n:
+        msg = f"the source gave {pos} rows in batches but reports {n}"
+        raise RuntimeError(msg)
 
 
 def evaluate(rules: Rule | Catalogue | Iterable[Rule], frame: pd.DataFrame, *, as_of: date | str | None = None,
