@@ -73,7 +73,8 @@ def build(folder: Path, rows: int, suppliers: int) -> None:
               "supplier_outcomes": _supplier_outcome_table(sup)}
     record = {"content_id": "bench-coverage-0000", "created_at": "2025-06-30T00:00:00+00:00",
               "as_of": as_of.isoformat(), "batches": [{"batch_id": e["batch_id"]} for e in entries],
-              "catalogue": catalogue.manifest(), "rules_dirs": []}
+              "catalogue": catalogue.manifest(), "rules_dirs": [], "contracts": con.manifest(),
+              "suppliers": sup.manifest()}
     ws.commit_run(json.loads(json.dumps(record, default=str)), tables)
 
 
@@ -106,8 +107,10 @@ def main() -> None:
     queue: multiprocessing.Queue = multiprocessing.get_context("spawn").Queue()
     child = multiprocessing.get_context("spawn").Process(target=measure, args=(args.folder, queue))
     child.start()
-    result = queue.get()
     child.join()
+    if child.exitcode != 0:
+        raise SystemExit(f"the measuring process failed (exit code {child.exitcode})")
+    result = queue.get(timeout=10)
     for name in ("coverage", "missing_fields"):
         wall, cpu, n = result[name]
         print(f"{name:16s} wall {wall:6.2f} s  cpu {cpu:6.2f} s  ({n} rows)")

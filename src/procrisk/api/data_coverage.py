@@ -88,7 +88,10 @@ def _from_stored(ws: Workspace, record: dict[str, Any]) -> dict[str, ScopeData] 
     catalogue = run_catalogue(record)
     batch_ids = [b["batch_id"] for b in record.get("batches", [])]
     own = [r for r in catalogue.rules if r.scope == "contract"]
-    values = ws.run_table(rid, "contract_outcomes", [r.code for r in own]).to_numpy(dtype=np.int8)
+    values = _outcome_matrix(ws.run_table_batches(rid, "contract_outcomes", [r.code for r in own]),
+                             int(record["contracts"]["rows"]), len(own))
+    if values is None:
+        return None
     stored = set(ws.run_table_columns(rid, "contract_scores"))
 
     def derived(nulls: dict[str, np.ndarray], columns: list[str]) -> int:
@@ -99,6 +102,21 @@ def _from_stored(ws: Workspace, record: dict[str, Any]) -> dict[str, ScopeData] 
     if contracts is None or suppliers is None:
         return None
     return {"contract": contracts, "supplier": suppliers}
+
+
+def _outcome_matrix(batches: Iterable[pa.RecordBatch], n: int, width: int) -> np.ndarray | None:
+    """The stored outcome matrix (int8, one column per rule) filled a row batch at a time; None when the
+    table does not have the rows the run recorded."""
+    values = np.empty((n, width), dtype=np.int8, order="F")
+    pos = 0
+    for batch in batches:
+        m = batch.num_rows
+        if pos + m > n or batch.num_columns != width:
+            return None
+        for j, column in enumerate(batch.columns):
+            values[pos:pos + m, j] = column.to_numpy(zero_copy_only=False)
+        pos += m
+    return values if pos == n else None
 
 
 def _from_results(ws: Workspace, results: Results) -> dict[str, ScopeData]:

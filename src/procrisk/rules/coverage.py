@@ -109,17 +109,17 @@ def gaps_table(scopes: Mapping[str, ScopeData]) -> pd.DataFrame:
             blocked = data.values[:, j] == NOT_ASSESSED
             fields = _blocking(rule)
             nulls = {c: data.nulls[c] for c in fields}
+            missing = np.zeros(data.rows, dtype=np.int16)  # how many of the rule's fields each row misses
             for f in fields:
-                others = np.zeros(data.rows, dtype=bool)
-                for g in fields:
-                    if g != f:
-                        others |= nulls[g]
+                missing += nulls[f]
+            only_one = blocked & (missing == 1)  # filling the one missing field would let the rule decide
+            for f in fields:
                 entry = stats.setdefault((table, f), {
                     "field": f, "table": table, "present": f in data.present,
                     "missing_share": float(nulls[f].mean()) if data.rows else 1.0,
                     "rules": [], "weight_unlocked": 0.0, "weight_blocked": 0.0})
                 entry["rules"].append(rule.code)
-                entry["weight_unlocked"] += rule.weight * float((blocked & nulls[f] & ~others).sum()) / n
+                entry["weight_unlocked"] += rule.weight * float((only_one & nulls[f]).sum()) / n
                 entry["weight_blocked"] += rule.weight * float((blocked & nulls[f]).sum()) / n
     out = pd.DataFrame.from_records(list(stats.values()), columns=GAP_COLUMNS)
     return out.sort_values(["weight_unlocked", "weight_blocked", "field"], ascending=[False, False, True],
