@@ -93,12 +93,6 @@ class Prefetched:
         self.close()
 
 
-def prefetched(items: Iterator[T], ahead: int = 1) -> Iterator[T]:
-    """Produce ``items`` in a background thread, at most ``ahead`` ready in advance; the producer stops when the
-    consumer stops early, and an error in the producer is raised in the consumer."""
-    yield from Prefetched(items, ahead)
-
-
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
     """``fn`` over ``items`` on ``workers`` threads, results in input order, at most ``workers`` in flight.
 
