@@ -18,7 +18,7 @@ import pandas as pd
 from procrisk.rules import values as v
 from procrisk.rules.checks import DatasetCheck
 from procrisk.rules.custom._columns import column, text_is_in
-from procrisk.rules.quantiles import lower_fence, quantile_type8, upper_fence
+from procrisk.rules.quantiles import lower_fence, quantile_type8_sorted, upper_fence
 from procrisk.schema.columns import CONTRACTS
 
 OCID = CONTRACTS["ocid"].name
@@ -156,8 +156,12 @@ def fit_gap_fence(
         flagging = fence > 0
         meta[key] = fence
     else:
-        q1 = quantile_type8(values, 0.25)
-        q3 = quantile_type8(values, 0.75)
+        ordered = np.sort(np.asarray(values, dtype=np.float64))  # sorted once for both quartiles
+        if ordered.size and np.isnan(ordered[-1]):  # NaN sorts last
+            msg = "quantile_type8: values contain NaN; drop them first"
+            raise ValueError(msg)
+        q1 = quantile_type8_sorted(ordered, 0.25)
+        q3 = quantile_type8_sorted(ordered, 0.75)
         fence = (lower_fence(q1, q3) if side == "lower" else upper_fence(q1, q3)) if values.size else math.nan
         flagging = bool(fence > 0 and (side == "upper" or q1 > 0))
         meta.update({"q1": finite_or_none(q1), "q3": finite_or_none(q3), key: finite_or_none(fence)})
