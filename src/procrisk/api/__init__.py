@@ -1,14 +1,8 @@
 """The one public pipeline that the CLI, the dashboard, notebooks and reports all call."""
 
 from procrisk.api.analyse import Results, analyse, load_results, what_if
-from procrisk.api.explain import (
-    Explanation,
-    coverage,
-    explain,
-    explain_supplier,
-    list_suppliers,
-    missing_fields,
-)
+from procrisk.api.data_coverage import coverage, missing_fields
+from procrisk.api.explain import Explanation, explain, explain_supplier, list_suppliers
 from procrisk.api.ingest import (
     IngestReport,
     ingest_file,

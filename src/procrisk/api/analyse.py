@@ -284,15 +284,20 @@ def _settings_data(recorded: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def run_catalogue(record: dict[str, Any]) -> Catalogue:
+    """The catalogue a stored run used: its rule files with the settings it recorded."""
+    settings = parse_settings(_settings_data(record["catalogue"]["settings"]), name=f"run {record['run_id']}")
+    dirs = [Path(p) for p in record.get("rules_dirs", [])] or None
+    return load_catalogue(dirs, settings=settings)
+
+
 def load_results(workspace: Path | str | None = None, run_id: str | None = None, *,
                  config: Config | None = None) -> Results:
     """A stored run (the latest by default), read back from the workspace without recomputing anything."""
     ws = open_workspace(workspace, config=config)
     record = ws.run_record(run_id)
     rid = record["run_id"]
-    settings = parse_settings(_settings_data(record["catalogue"]["settings"]), name=f"run {rid}")
-    dirs = [Path(p) for p in record.get("rules_dirs", [])] or None
-    catalogue = load_catalogue(dirs, settings=settings)
+    catalogue = run_catalogue(record)
     return Results(
         rid, record, catalogue, ws.run_table(rid, "contract_scores"), ws.run_table(rid, "contract_outcomes"),
         ws.run_table(rid, "supplier_scores"), ws.run_table(rid, "supplier_outcomes"),

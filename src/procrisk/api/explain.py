@@ -14,9 +14,9 @@ from procrisk.api.analyse import KEPT_DERIVED as DERIVED
 from procrisk.api.analyse import Results, load_results
 from procrisk.api.ingest import open_workspace
 from procrisk.config import Config
-from procrisk.errors import NotFoundError, WorkspaceError
+from procrisk.errors import NotFoundError
 from procrisk.reference.enrich import enrich_contracts, enrich_suppliers
-from procrisk.rules import Finding, coverage_report, explain_entity, field_gaps, load_catalogue
+from procrisk.rules import Finding, explain_entity
 from procrisk.rules.explain import plain
 from procrisk.rules.outcomes import OUTCOME_NAMES
 
@@ -151,37 +151,6 @@ def explain_supplier(supplier_id: str, workspace: Path | str | None = None, run_
     score = {k: plain(v) for k, v in scored[match].iloc[0].items()} if match.any() else {}
     weights = {r.code: r.weight for r in results.catalogue.rules}
     return Explanation("supplier", sid, rows, score, _ordered(findings, weights), contracts=linked)
-
-
-def _enriched(workspace: Path | str | None, config: Config | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Contracts and suppliers with reference and model enrichment, as the rules see them."""
-    ws = open_workspace(workspace, config=config)
-    if not ws.exists or not ws.batches():
-        msg = f"nothing in {ws.path} yet: ingest a file first"
-        raise WorkspaceError(msg)
-    contracts = ws.read_table("contracts")
-    suppliers = ws.read_table("suppliers")
-    from procrisk.ml import enrich_with_models
-
-    contracts, suppliers, _ = enrich_with_models(contracts, suppliers)
-    return enrich_contracts(contracts), enrich_suppliers(suppliers)
-
-
-def coverage(workspace: Path | str | None = None, *, settings: Path | str | None = None,
-             config: Config | None = None) -> pd.DataFrame:
-    """Per rule: how much of the data it can assess, and the fields that block it (``procrisk coverage``)."""
-    from procrisk.rules import load_settings
-
-    catalogue = load_catalogue(settings=load_settings(Path(settings)) if settings else None)
-    contracts, suppliers = _enriched(workspace, config)
-    return coverage_report(catalogue, contracts, suppliers)
-
-
-def missing_fields(workspace: Path | str | None = None, *, config: Config | None = None) -> pd.DataFrame:
-    """Which missing fields would unlock the most rule weight if the data had them."""
-    catalogue = load_catalogue()
-    contracts, suppliers = _enriched(workspace, config)
-    return field_gaps(catalogue, contracts, suppliers)
 
 
 def list_suppliers(workspace: Path | str | None = None, *, config: Config | None = None) -> pd.DataFrame:

@@ -7,8 +7,6 @@ NA not_assessed (-1). Dataset-relative checks are fitted once over the whole tab
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +23,7 @@ from procrisk.rules.catalogue import Catalogue
 from procrisk.rules.checks import accepts, gate_of
 from procrisk.rules.model import Condition, Rule
 from procrisk.rules.outcomes import NOT_ASSESSED, OUTCOME_NAMES
+from procrisk.rules.parallel import Prefetched, default_workers, ordered_map
 from procrisk.rules.sources import Source, as_source, coerce, with_columns
 
 ENTITY_ID = {"contract": "contract_id", "supplier": "supplier_id"}
@@ -32,7 +31,6 @@ CONTRACT_CARRY = ("contract_id", "supplier_id", "supplier_name", "supplier_name_
                   "estimated_value", "currency")
 SUPPLIER_CARRY = ("supplier_id", "supplier_name", "supplier_name_key")
 DEFAULT_BATCH_SIZE = 500_000
-INHERIT_CHUNK = 1_000_000
 
 
 class BatchCache:
@@ -162,11 +160,26 @@ def prepare_frame(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return coerce(with_columns(frame, columns), columns)
 
 
-def fit_rule(rule: Rule, frame: pd.DataFrame, as_of: date) -> dict[str, Any]:
+_Subsets = list[tuple[pd.DataFrame, np.ndarray, pd.DataFrame]]
+
+
+def _assessed_rows(rule: Rule, frame: pd.DataFrame, memo: _Subsets) -> pd.DataFrame:
+    """The rows of ``frame`` the rule assesses; rules with the same rows (R024 and R058) share one subset frame, so
+    that what a check caches on its columns (``procrisk.rules.values.distinct``) serves both."""
+    prepared = prepare_frame(frame, rule.columns)
+    mask = assessable_mask(rule, BatchCache(prepared))
+    for seen, seen_mask, rows in memo:
+        if seen is prepared and np.array_equal(seen_mask, mask):
+            return rows
+    rows = prepared[mask]
+    memo.append((prepared, mask, rows))
+    return rows
+
+
+def fit_rule(rule: Rule, frame: pd.DataFrame, as_of: date, memo: _Subsets | None = None) -> dict[str, Any]:
     """Fit a dataset-relative rule on the rows it assesses; returns its thresholds (meta)."""
-    frame = prepare_frame(frame, rule.columns)
-    mask = assessable_mask(rule, BatchCache(frame))
-    return rule.check_fn.fit(frame[mask], **_call_params(rule, as_of))
+    rows = _assessed_rows(rule, frame, memo if memo is not None else [])
+    return rule.check_fn.fit(rows, **_call_params(rule, as_of))
 
 
 def evaluate_frame(rules: Sequence[Rule], frame: pd.DataFrame, *, as_of: date | None = None,
@@ -241,29 +254,9 @@ class Outcomes:
                 "thresholds": self.meta, "counts": self.counts()}
 
 
-def _positions(keys: pd.Series, values: pd.Series) -> np.ndarray:
-    """For each value, the position of the first row of ``keys`` equal to it (-1: none, or the value missing)."""
-    table = pa.array(keys.astype("str"), type=pa.large_string(), from_pandas=True)
-    probe = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
-    found = pc.index_in(probe, value_set=table, skip_nulls=True)
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
 def supplier_rows(frame: pd.DataFrame, suppliers: Outcomes | None) -> np.ndarray:
     """Position of each contract's supplier row: by supplier_id, else by supplier_name_key; -1 when none."""
-    n = len(frame)
-    rows = np.full(n, -1, dtype=np.int64)
-    if suppliers is None or len(suppliers) == 0:
-        return rows
-    for key in ("supplier_id", "supplier_name_key"):
-        if key not in frame.columns or key not in suppliers.keys.columns:
-            continue
-        todo = np.flatnonzero(rows < 0)
-        if len(todo) == 0:
-            break
-        probe = frame[key] if len(todo) == n else frame[key].iloc[todo]
-        rows[todo] = _positions(suppliers.keys[key], probe)
-    return rows
+    return _lookup_rows(frame, _supplier_lookup(suppliers))
 
 
 def as_date(value: date | str | None) -> date | None:
@@ -316,48 +309,33 @@ def fit_dataset_rules(rules: Sequence[Rule], source: Source, as_of: date) -> tup
     needed = list(dict.fromkeys(c for r in fitted for c in r.columns))
     frame = source.read(needed)
     frame = frame[[c for c in needed if c in frame.columns]].set_axis(pd.RangeIndex(len(frame)), axis=0)
-    return {rule.code: fit_rule(rule, frame, as_of) for rule in fitted}, frame
+    memo: _Subsets = []
+    return {rule.code: fit_rule(rule, frame, as_of, memo) for rule in fitted}, frame
 
 
-def _prefetched(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """Read the next batch in a background thread while the current one is evaluated (Arrow decodes without
-    the GIL), holding at most one batch ahead; the reader stops when the consumer stops early."""
-    pending: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-    done = object()
+def _supplier_lookup(suppliers: Outcomes | None) -> dict[str, pa.Array]:
+    """The supplier key columns as Arrow value sets (built once, probed by every batch)."""
+    if suppliers is None or len(suppliers) == 0:
+        return {}
+    return {key: pa.array(suppliers.keys[key].astype("str"), type=pa.large_string(), from_pandas=True)
+            for key in ("supplier_id", "supplier_name_key") if key in suppliers.keys.columns}
 
-    def offer(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                pending.put(item, timeout=0.1)
-            except queue.Full:
-                continue
-            return True
-        return False
 
-    def produce() -> None:
-        try:
-            for batch in batches:
-                if not offer(batch):
-                    return
-        except BaseException as exc:  # handed to the consumer, raised there
-            offer(exc)
-            return
-        offer(done)
-
-    worker = threading.Thread(target=produce, name="procrisk-batch-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = pending.get()
-            if item is done:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
+def _lookup_rows(frame: pd.DataFrame, lookup: Mapping[str, pa.Array]) -> np.ndarray:
+    """Position of each row's supplier: by supplier_id, else by supplier_name_key; -1 when none."""
+    n = len(frame)
+    rows = np.full(n, -1, dtype=np.int64)
+    for key, table in lookup.items():
+        if key not in frame.columns:
+            continue
+        todo = np.flatnonzero(rows < 0)
+        if len(todo) == 0:
+            break
+        values = frame[key] if len(todo) == n else frame[key].iloc[todo]
+        probe = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
+        found = pc.index_in(probe, value_set=table, skip_nulls=True)
+        rows[todo] = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return rows
 
 
 def _inherit(values: np.ndarray, start: int, rows: np.ndarray, suppliers: Outcomes | None,
@@ -365,26 +343,35 @@ def _inherit(values: np.ndarray, start: int, rows: np.ndarray, suppliers: Outcom
     """Write the supplier-scope outcomes of each contract's supplier row (-1 where it has none)."""
     first = values.shape[1] - len(inherited)
     block = values[start:start + len(rows), first:]
-    block[:] = NOT_ASSESSED
-    if suppliers is None or not len(inherited):
+    if suppliers is None or not len(inherited) or len(suppliers) == 0:
+        block[:] = NOT_ASSESSED
         return
-    cols = np.array([suppliers.codes.index(r.code) for r in inherited], dtype=np.int64)
-    have = np.flatnonzero(rows >= 0)
-    if len(have):
-        picked = np.ascontiguousarray(suppliers.values[:, cols])[rows[have]]
-        block[have] = picked
+    for k, rule in enumerate(inherited):
+        column = suppliers.values[:, suppliers.codes.index(rule.code)]
+        np.take(np.append(column, np.int8(NOT_ASSESSED)), rows, out=block[:, k], mode="wrap")  # -1: the last slot
+
+
+@dataclass
+class _Batch:
+    """One row batch to evaluate and where its rows go in the outcome matrix."""
+
+    start: int
+    frame: pd.DataFrame
 
 
 def evaluate_table(rules: Catalogue | Iterable[Rule], source: pd.DataFrame | Source, *, scope: str = "contract",
                    suppliers: Outcomes | None = None, as_of: date | str | None = None,
-                   batch_size: int = DEFAULT_BATCH_SIZE, carry: Sequence[str] | None = None) -> Outcomes:
+                   batch_size: int = DEFAULT_BATCH_SIZE, carry: Sequence[str] | None = None,
+                   workers: int | None = None) -> Outcomes:
     """Evaluate every rule of a scope over a whole table in row batches and return its outcome matrix.
 
     ``scope="supplier"``: the supplier-scope rules on the suppliers table. ``scope="contract"``: the
     contract-scope rules on the contracts table, and every supplier-scope rule inherited from ``suppliers``
     (the supplier outcomes; joined by supplier_id, else supplier_name_key; no supplier row -> not_assessed).
-    ``as_of`` defaults to the catalogue's settings, else today. Memory: one batch of the columns the rules
-    read, plus the int8 matrix and the carried id/value columns of every row.
+    ``as_of`` defaults to the catalogue's settings, else today. Batches are read one ahead and evaluated on
+    ``workers`` threads (default: the CPUs, see ``procrisk.rules.parallel``); the result does not depend on
+    either. Memory: a few batches of the columns the rules read, plus the int8 matrix and the carried id/value
+    columns of every row.
     """
     rule_list, settings_as_of = _rules_of(rules)
     as_of = as_date(as_of) or settings_as_of or date.today()
@@ -393,33 +380,67 @@ def evaluate_table(rules: Catalogue | Iterable[Rule], source: pd.DataFrame | Sou
     inherited = [r for r in rule_list if r.scope == "supplier"] if scope == "contract" else []
     codes = tuple(r.code for r in own + inherited)
     carry = tuple(carry if carry is not None else CONTRACT_CARRY if scope == "contract" else SUPPLIER_CARRY)
-    meta, pinned = fit_dataset_rules(own, source, as_of)
-    columns = [c for c in dict.fromkeys([*(c for r in own for c in r.columns), *carry]) if c not in pinned.columns]
-    n = source.num_rows
-    values = np.empty((n, len(codes)), dtype=np.int8, order="F")
-    parts = []
+    reader, meta, pinned = _fit_while_reading(own, source, carry, batch_size, as_of)
+    try:
+        n = source.num_rows
+        values = np.empty((n, len(codes)), dtype=np.int8, order="F")
+        srows = np.full(n, -1, dtype=np.int64) if scope == "contract" else None
+        lookup = _supplier_lookup(suppliers) if scope == "contract" else {}
+
+        def run(item: _Batch) -> pd.DataFrame:
+            start, batch = item.start, item.frame
+            m = len(batch)
+            values[start:start + m, :len(own)], _ = evaluate_frame(own, batch, as_of=as_of, meta=meta)
+            part = _carry_part(batch, carry)
+            if srows is not None:
+                srows[start:start + m] = _lookup_rows(part, lookup)
+                _inherit(values, start, srows[start:start + m], suppliers, inherited)
+            return part
+
+        parts = list(ordered_map(run, _with_pinned(reader, pinned, n), workers or default_workers()))
+    finally:
+        reader.close()
+    keys = _concat_parts(parts, carry)
+    return Outcomes(scope, codes, values, keys, meta, as_of, srows)
+
+
+def _fit_while_reading(own: Sequence[Rule], source: Source, carry: Sequence[str], batch_size: int,
+                       as_of: date) -> tuple[Prefetched, dict[str, dict], pd.DataFrame]:
+    """Start reading the batches (two ahead, without the columns the dataset rules pin) and fit those rules
+    meanwhile on their own whole columns; returns the running reader, the thresholds and the pinned columns."""
+    wanted = list(dict.fromkeys([*(c for r in own for c in r.columns), *carry]))
+    fitted = {c for r in own if r.is_dataset_check for c in r.columns if c in source.column_names}
+    reader = Prefetched(source.batches([c for c in wanted if c not in fitted], batch_size), ahead=2)
+    try:
+        meta, pinned = fit_dataset_rules(own, source, as_of)
+    except BaseException:
+        reader.close()
+        raise
+    if set(pinned.columns) != fitted:  # the source gave other columns than it announced: read them again
+        reader.close()
+        reader = Prefetched(source.batches([c for c in wanted if c not in pinned.columns], batch_size), ahead=2)
+    return reader, meta, pinned
+
+
+def _with_pinned(reader: Iterable[pd.DataFrame], pinned: pd.DataFrame, n: int) -> Iterator[_Batch]:
+    """The batches read, each with its rows of the pinned columns and its start row; checks the row count."""
     pos = 0
-    for read in _prefetched(source.batches(columns, batch_size)):
+    for read in reader:
         m = len(read)
-        if m:
-            batch = read
-            if len(pinned.columns):
-                kept = pinned.iloc[pos:pos + m].set_axis(read.index, axis=0)
-                batch = pd.concat([read.drop(columns=[c for c in kept.columns if c in read.columns]), kept],
-                                  axis=1)
-            values[pos:pos + m, :len(own)], _ = evaluate_frame(own, batch, as_of=as_of, meta=meta)
-            parts.append(_carry_part(batch, carry))
-            pos += m
+        if not m:
+            continue
+        if pos + m > n:
+            msg = f"the source gave more than the {n} rows it reports"
+            raise RuntimeError(msg)
+        batch = read
+        if len(pinned.columns):
+            kept = pinned.iloc[pos:pos + m].set_axis(read.index, axis=0)
+            batch = pd.concat([read.drop(columns=[c for c in kept.columns if c in read.columns]), kept], axis=1)
+        yield _Batch(pos, batch)
+        pos += m
     if pos != n:
         msg = f"the source gave {pos} rows in batches but reports {n}"
         raise RuntimeError(msg)
-    keys = _concat_parts(parts, carry)
-    srows = None
-    if scope == "contract":
-        srows = supplier_rows(keys, suppliers)
-        for start in range(0, n, INHERIT_CHUNK):
-            _inherit(values, start, srows[start:start + INHERIT_CHUNK], suppliers, inherited)
-    return Outcomes(scope, codes, values, keys, meta, as_of, srows)
 
 
 def evaluate(rules: Rule | Catalogue | Iterable[Rule], frame: pd.DataFrame, *, as_of: date | str | None = None,

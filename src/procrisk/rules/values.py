@@ -7,6 +7,7 @@ datetime64, Arrow lists) and a general path for frames built by hand (object col
 from __future__ import annotations
 
 import re
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -169,6 +170,7 @@ def arrow_text(series: pd.Series) -> pa.Array:
 
 _DISTINCT: dict[int, tuple[weakref.ref, np.ndarray, pd.Series]] = {}
 _DISTINCT_SLOTS = 8
+_DISTINCT_LOCK = threading.RLock()  # batches run on several threads; a freed array calls back under it
 
 
 def distinct(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -177,20 +179,28 @@ def distinct(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
     if isinstance(series.dtype, pd.CategoricalDtype):
         return series.cat.codes.to_numpy(), pd.Series(series.cat.categories)
     arr = series.array
-    hit = _DISTINCT.get(id(arr))
+    key = id(arr)
+    with _DISTINCT_LOCK:
+        hit = _DISTINCT.get(key)
     if hit is not None and hit[0]() is arr:
         return hit[1], hit[2]
     codes, found = pd.factorize(text_values(series), use_na_sentinel=True)
     uniques = pd.Series(found, dtype="str")
-    while len(_DISTINCT) >= _DISTINCT_SLOTS:
-        _DISTINCT.pop(next(iter(_DISTINCT)))
-    key = id(arr)
     try:
-        ref = weakref.ref(arr, lambda _r: _DISTINCT.pop(key, None))
+        ref = weakref.ref(arr, lambda _r: _forget(key))
     except TypeError:  # an array type without weak references: no caching
         return codes, uniques
-    _DISTINCT[key] = (ref, codes, uniques)
+    with _DISTINCT_LOCK:
+        while len(_DISTINCT) >= _DISTINCT_SLOTS:
+            _DISTINCT.pop(next(iter(_DISTINCT)), None)
+        _DISTINCT[key] = (ref, codes, uniques)
     return codes, uniques
+
+
+def _forget(key: int) -> None:
+    """Drop a cached column whose array was freed."""
+    with _DISTINCT_LOCK:
+        _DISTINCT.pop(key, None)
 
 
 def on_distinct(series: pd.Series, predicate: Callable[[pd.Series], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ from procrisk.rules.catalogue import Catalogue
 from procrisk.rules.engine import Outcomes
 from procrisk.rules.model import Rule
 from procrisk.rules.outcomes import CLEAR, FLAGGED, NOT_APPLICABLE, NOT_ASSESSED
+from procrisk.rules.parallel import default_workers, ordered_map
 from procrisk.rules.settings import Composite, Settings
 from procrisk.scoring.bands import band_codes, band_series
 from procrisk.scoring.exposure import BASIS_NAMES, exposure_rank, exposure_values
@@ -28,7 +29,7 @@ SUBSCORES: dict[str, tuple[str, ...]] = {
     "process": ("process",),
 }
 GROUPS = tuple(SUBSCORES)
-CHUNK_ROWS = 1 << 20
+CHUNK_ROWS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -112,53 +113,69 @@ def _hard_bits(block: np.ndarray, hard_cols: np.ndarray) -> np.ndarray:
     return bits
 
 
-def score_values(values: np.ndarray, vec: RuleVectors, settings: Settings,
-                 chunk_rows: int = CHUNK_ROWS) -> dict[str, np.ndarray]:
-    """Scores of every row of an outcome matrix (n x R int8): sub-scores, coverage, score, hard flags, band."""
+def _score_block(block: np.ndarray, classes: list[tuple[int, float, float, np.ndarray]], hard_cols: np.ndarray,
+                 out: dict[str, np.ndarray]) -> None:
+    """Scores of one row block, written into ``out`` (views of the result arrays for these rows)."""
+    m = block.shape[0]
+    flag_w = np.zeros((len(GROUPS), m), dtype=np.int16)  # weights are whole numbers 1..5: exact sums
+    app_w = np.zeros((len(GROUPS), m), dtype=np.int16)
+    unk_w: dict[tuple[int, float], np.ndarray] = {}  # per (sub-score, unknown risk)
+    total = np.zeros((3, m), dtype=np.int16)
+    for g, w, u, cols in classes:
+        flagged, unknown, excluded = _count(block, cols)
+        wi = np.int16(w)
+        applicable = np.int16(len(cols)) - excluded.astype(np.int16)
+        flag_w[g] += wi * flagged
+        app_w[g] += wi * applicable
+        key = (g, u)
+        unk_w[key] = unk_w.get(key, np.zeros(m, dtype=np.int16)) + wi * unknown
+        total[0] += flagged
+        total[1] += unknown
+        total[2] += applicable
+    all_app = app_w.sum(axis=0, dtype=np.float64)
+    all_unk = np.zeros(m, dtype=np.float64)
+    for g, name in enumerate(GROUPS):
+        risk = flag_w[g].astype(np.float64)
+        unassessed = np.zeros(m, dtype=np.float64)
+        for (gg, u), weight in unk_w.items():
+            if gg == g:
+                risk += u * weight
+                unassessed += weight
+        all_unk += unassessed
+        out[name][:] = 100.0 * _divide(risk, app_w[g])
+        out[f"{name}_coverage"][:] = _divide(app_w[g] - unassessed, app_w[g])
+    out["coverage"][:] = _divide(all_app - all_unk, all_app)
+    out["flagged"][:], out["not_assessed"][:], out["applicable"][:] = total
+    out["hard_bits"][:] = _hard_bits(block, hard_cols)
+
+
+def score_values(values: np.ndarray, vec: RuleVectors, settings: Settings, chunk_rows: int = CHUNK_ROWS,
+                 workers: int | None = None) -> dict[str, np.ndarray]:
+    """Scores of every row of an outcome matrix (n x R int8): sub-scores, coverage, score, hard flags, band.
+
+    Rows are scored in blocks of ``chunk_rows`` on ``workers`` threads (every value depends on its own row only,
+    so the result does not depend on either).
+    """
     n = values.shape[0]
-    out = {k: np.empty(n, dtype=np.float64) for k in (*GROUPS, *(f"{g}_coverage" for g in GROUPS), "coverage")}
-    counts = {k: np.empty(n, dtype=np.int16) for k in ("flagged", "not_assessed", "applicable")}
+    out = {k: np.empty(n, dtype=np.float64) for k in (*GROUPS, *(f"{g}_coverage" for g in GROUPS), "coverage",
+                                                       "score")}
+    out.update({k: np.empty(n, dtype=np.int16) for k in ("flagged", "not_assessed", "applicable")})
+    out["hard_bits"] = np.zeros(n, dtype=np.int64)
+    out["band"] = np.empty(n, dtype=np.int8)
     hard_cols = np.flatnonzero(vec.hard)
-    bits = np.zeros(n, dtype=np.int64)
     classes = _classes(vec)
-    for start in range(0, n, chunk_rows):
-        block = values[start:start + chunk_rows]
-        m = block.shape[0]
-        sl = slice(start, start + m)
-        flag_w = np.zeros((len(GROUPS), m), dtype=np.int16)  # weights are whole numbers 1..5: exact sums
-        app_w = np.zeros((len(GROUPS), m), dtype=np.int16)
-        unk_w: dict[tuple[int, float], np.ndarray] = {}  # per (sub-score, unknown risk)
-        total = np.zeros((3, m), dtype=np.int16)
-        for g, w, u, cols in classes:
-            flagged, unknown, excluded = _count(block, cols)
-            wi = np.int16(w)
-            applicable = np.int16(len(cols)) - excluded.astype(np.int16)
-            flag_w[g] += wi * flagged
-            app_w[g] += wi * applicable
-            key = (g, u)
-            unk_w[key] = unk_w.get(key, np.zeros(m, dtype=np.int16)) + wi * unknown
-            total[0] += flagged
-            total[1] += unknown
-            total[2] += applicable
-        all_app = app_w.sum(axis=0, dtype=np.float64)
-        all_unk = np.zeros(m, dtype=np.float64)
-        for g, name in enumerate(GROUPS):
-            risk = flag_w[g].astype(np.float64)
-            unassessed = np.zeros(m, dtype=np.float64)
-            for (gg, u), weight in unk_w.items():
-                if gg == g:
-                    risk += u * weight
-                    unassessed += weight
-            all_unk += unassessed
-            out[name][sl] = 100.0 * _divide(risk, app_w[g])
-            out[f"{name}_coverage"][sl] = _divide(app_w[g] - unassessed, app_w[g])
-        out["coverage"][sl] = _divide(all_app - all_unk, all_app)
-        counts["flagged"][sl], counts["not_assessed"][sl], counts["applicable"][sl] = total
-        bits[sl] = _hard_bits(block, hard_cols)
-    score = composite(out["inherent"], out["control_gaps"], out["process"], settings.composite)
-    hard = bits != 0
-    return {**out, **counts, "score": score, "hard_flag": hard, "hard_bits": bits,
-            "band": band_codes(score, hard, settings.bands)}
+
+    def run(start: int) -> None:
+        sl = slice(start, start + chunk_rows)
+        part = {k: a[sl] for k, a in out.items()}
+        _score_block(values[sl], classes, hard_cols, part)
+        part["score"][:] = composite(part["inherent"], part["control_gaps"], part["process"], settings.composite)
+        part["band"][:] = band_codes(part["score"], part["hard_bits"] != 0, settings.bands)
+
+    for _ in ordered_map(run, range(0, n, chunk_rows), workers or default_workers()):
+        pass
+    out["hard_flag"] = out["hard_bits"] != 0
+    return out
 
 
 def _hard_flag_codes(bits: np.ndarray, vec: RuleVectors) -> pd.Categorical:
@@ -172,18 +189,22 @@ def _hard_flag_codes(bits: np.ndarray, vec: RuleVectors) -> pd.Categorical:
         pd.Categorical(np.asarray(names, dtype=object)[index])
 
 
+def _score_columns(s: dict[str, np.ndarray], vec: RuleVectors) -> dict[str, object]:
+    """The score table's columns from ``score_values``, in their documented order."""
+    return {
+        "score": s["score"], "band": band_series(s["band"]), "hard_flag": s["hard_flag"],
+        "hard_flags": _hard_flag_codes(s["hard_bits"], vec),
+        **{g: s[g] for g in GROUPS}, "coverage": s["coverage"], **{f"{g}_coverage": s[f"{g}_coverage"] for g in GROUPS},
+        "flagged": s["flagged"], "not_assessed": s["not_assessed"], "applicable": s["applicable"],
+    }
+
+
 def score_outcomes(values: np.ndarray, rules: Sequence[Rule], codes: Sequence[str],
                    settings: Settings | None = None) -> pd.DataFrame:
     """Score an outcome matrix without ids (the building block of score_contracts and the property tests)."""
     settings = settings or Settings()
     vec = RuleVectors.build(rules, codes, settings.default_unknown_risk)
-    s = score_values(values, vec, settings)
-    return pd.DataFrame({
-        "score": s["score"], "band": band_series(s["band"]), "hard_flag": s["hard_flag"],
-        "hard_flags": _hard_flag_codes(s["hard_bits"], vec),
-        **{g: s[g] for g in GROUPS}, "coverage": s["coverage"], **{f"{g}_coverage": s[f"{g}_coverage"] for g in GROUPS},
-        "flagged": s["flagged"], "not_assessed": s["not_assessed"], "applicable": s["applicable"],
-    })
+    return pd.DataFrame(_score_columns(score_values(values, vec, settings), vec), copy=False)
 
 
 def score_contracts(catalogue: Catalogue, outcomes: Outcomes) -> pd.DataFrame:
@@ -195,18 +216,22 @@ def score_contracts(catalogue: Catalogue, outcomes: Outcomes) -> pd.DataFrame:
     (score / 100 x award_value, else x estimated_value), exposure_basis, exposure_rank (1 = look first),
     supplier_row (position in the suppliers outcomes, -1 none).
     """
-    frame = score_outcomes(outcomes.values, catalogue.rules, outcomes.codes, catalogue.settings)
+    settings = catalogue.settings
+    vec = RuleVectors.build(catalogue.rules, outcomes.codes, settings.default_unknown_risk)
+    s = score_values(outcomes.values, vec, settings)
     keys = outcomes.keys
-    exposure, basis = exposure_values(frame["score"].to_numpy(), keys.get("award_value"), keys.get("estimated_value"))
-    ids = pd.DataFrame({c: keys[c] for c in ("contract_id", "supplier_id", "supplier_key", "supplier_name",
-                                              "supplier_name_key", "award_value", "currency") if c in keys.columns})
-    frame = pd.concat([ids.reset_index(drop=True), frame], axis=1)
-    frame["exposure"] = exposure
-    frame["exposure_basis"] = pd.Categorical.from_codes(basis, categories=list(BASIS_NAMES))
-    frame["exposure_rank"] = exposure_rank(exposure, frame["score"].to_numpy())
+    exposure, basis = exposure_values(s["score"], keys.get("award_value"), keys.get("estimated_value"))
+    columns: dict[str, object] = {
+        c: keys[c].reset_index(drop=True) for c in ("contract_id", "supplier_id", "supplier_key", "supplier_name",
+                                                     "supplier_name_key", "award_value", "currency")
+        if c in keys.columns}
+    columns.update(_score_columns(s, vec))
+    columns["exposure"] = exposure
+    columns["exposure_basis"] = pd.Categorical.from_codes(basis, categories=list(BASIS_NAMES))
+    columns["exposure_rank"] = exposure_rank(exposure, s["score"])
     if outcomes.supplier_rows is not None:
-        frame["supplier_row"] = outcomes.supplier_rows
-    return frame
+        columns["supplier_row"] = outcomes.supplier_rows
+    return pd.DataFrame(columns, copy=False)  # no copy into 2-D blocks: the columns are fresh arrays
 
 
 __all__ = ["CLEAR", "GROUPS", "SUBSCORES", "RuleVectors", "composite", "score_contracts", "score_outcomes",

@@ -98,10 +98,21 @@ def _own(catalogue: Catalogue, suppliers: Outcomes | None, groups: _Groups) -> p
 
 
 def _bincount(ids: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
-    """Sum of weights (or count) per group id (ids >= 0 only)."""
-    keep = ids >= 0
-    w = None if weights is None else weights[keep]
-    return np.bincount(ids[keep], weights=w, minlength=size)[:size]
+    """Sum of weights (or count) per group id (ids >= 0 only; id -1 goes to a spare bin that is dropped, so the
+    sums add the same values in the same order as over the kept rows)."""
+    return np.bincount(ids + 1, weights=weights, minlength=size + 1)[1:size + 1]
+
+
+def _largest_code(ids: np.ndarray, codes: np.ndarray, size: int, smallest: bool = False) -> np.ndarray:
+    """Per group, the largest (or smallest) of a few small codes on its rows (-1 when it has none)."""
+    out = np.full(size, -1, dtype=np.int64)
+    order = range(codes.max(initial=-1), -1, -1) if smallest else range(codes.max(initial=-1) + 1)
+    for code in order:
+        out[_bincount(np.where(codes == code, ids, -1), None, size) > 0] = code
+    return out
+
+
+_FEW_CODES = 16  # up to this many codes, a pass per code beats ufunc.at
 
 
 def score_suppliers(catalogue: Catalogue, contract_scores: pd.DataFrame,
@@ -131,11 +142,9 @@ def score_suppliers(catalogue: Catalogue, contract_scores: pd.DataFrame,
     with np.errstate(invalid="ignore", divide="ignore"):
         weighted = np.where(sw > 0, _bincount(ids, weight * score, size) / np.where(sw > 0, sw, 1.0), mean_plain)
     worst = np.full(size, -1.0)
-    band = contract_scores["band"].cat.codes.to_numpy().astype(np.float64)
     keep = ids >= 0
     np.maximum.at(worst, ids[keep], score[keep])
-    worst_band = np.full(size, -1, dtype=np.int64)
-    np.maximum.at(worst_band, ids[keep], band[keep].astype(np.int64))
+    worst_band = _largest_code(ids, contract_scores["band"].cat.codes.to_numpy(), size)
     hard = _bincount(ids, contract_scores["hard_flag"].to_numpy(dtype=np.float64), size) > 0
     currency = _currency(contract_scores, ids, size)
     own = _own(catalogue, suppliers, groups).reindex(pd.RangeIndex(size))
@@ -174,11 +183,15 @@ def _currency(contract_scores: pd.DataFrame, ids: np.ndarray, size: int) -> pd.S
         values = np.asarray(currency.cat.categories, dtype=object)
     else:
         codes, values = _encode(_text(currency, len(ids)))
-    keep = (ids >= 0) & (codes >= 0)
-    low = np.full(size, np.iinfo(np.int64).max)
-    high = np.full(size, -1)
-    np.minimum.at(low, ids[keep], codes[keep])
-    np.maximum.at(high, ids[keep], codes[keep])
+    if len(values) <= _FEW_CODES:
+        high = _largest_code(ids, codes, size)
+        low = _largest_code(ids, codes, size, smallest=True)
+    else:
+        keep = (ids >= 0) & (codes >= 0)
+        low = np.full(size, np.iinfo(np.int64).max)
+        high = np.full(size, -1)
+        np.minimum.at(low, ids[keep], codes[keep])
+        np.maximum.at(high, ids[keep], codes[keep])
     names = np.append(values, None).astype(object)
     out = names[np.where(high >= 0, low, len(values))]
     out[(high >= 0) & (low != high)] = "mixed"

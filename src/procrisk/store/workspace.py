@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from procrisk.errors import NotFoundError, WorkspaceError
@@ -43,6 +44,7 @@ from procrisk.version import __version__
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
+READ_BATCH_ROWS = 1 << 18  # rows per batch when a table is read a batch at a time
 
 
 def fsync_dir(path: Path) -> None:
@@ -346,6 +348,16 @@ class Workspace:
         path = self.path / "runs" / run_id / f"{name}.parquet"
         return pq.read_table(path, columns=columns).to_pandas(types_mapper=_types_mapper, date_as_object=False)
 
+    def run_table_columns(self, run_id: str, name: str) -> list[str]:
+        """The columns one table of a committed run holds (read from its footer only)."""
+        return pq.read_schema(self.path / "runs" / run_id / f"{name}.parquet").names
+
+    def run_table_batches(self, run_id: str, name: str, columns: list[str],
+                          batch_size: int = READ_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """One table of a committed run in row batches of only ``columns``, in row order (bounded memory)."""
+        yield from pq.ParquetFile(self.path / "runs" / run_id / f"{name}.parquet").iter_batches(
+            batch_size=batch_size, columns=columns)
+
     def table_files(self, name: str) -> list[Path]:
         """The Parquet files of a canonical table's live batches, in batch order."""
         return self._files(self.path / "tables" / name)
@@ -373,6 +385,20 @@ class Workspace:
             return schema.empty_table().to_pandas()
         parts = [pq.read_table(f, columns=schema.names, schema=schema) for f in files]
         return pa.concat_tables(parts).to_pandas(types_mapper=_types_mapper, date_as_object=False)
+
+    def table_batches(self, name: str, columns: list[str], batch_ids: list[str] | None = None,
+                      batch_size: int = READ_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """Live rows of a canonical table in row batches of only ``columns``, in the order ``read_table`` gives
+        them (bounded memory: one batch at a time). Columns outside the stored schema are left out."""
+        if name not in TABLES:
+            msg = f"no table '{name}'; tables are: {', '.join(TABLES)}"
+            raise NotFoundError(msg)
+        schema = table_schema(name)
+        wanted = [c for c in dict.fromkeys(columns) if c in schema.names]
+        for file in self._files(self.path / "tables" / name, batch_ids):
+            # the stored schema fills a column an older file lacks with nulls, as read_table does
+            scanner = ds.dataset(file, schema=schema, format="parquet").scanner(columns=wanted, batch_size=batch_size)
+            yield from scanner.to_batches()
 
     def read_issues(self, batch_ids: list[str] | None = None) -> pd.DataFrame:
         """The issues of live batches."""

@@ -36,7 +36,10 @@ def text_is_in(series: pd.Series, values: Iterable[str]) -> np.ndarray:
     if isinstance(series.dtype, pd.CategoricalDtype):
         found, _ = v.on_categories(series, lambda cats: cats.astype(str).isin(wanted).to_numpy())
         return found
-    return v.text_values(series).isin(wanted).to_numpy(dtype=bool) & ~v.null_mask(series)
+    missing = v.null_mask(series)
+    if missing.all():  # an absent or empty column: nothing to convert to text
+        return np.zeros(len(series), dtype=bool)
+    return v.text_values(series).isin(wanted).to_numpy(dtype=bool) & ~missing
 
 
 def text_is_in_folded(series: pd.Series, values: Iterable[str]) -> np.ndarray:
@@ -62,17 +65,23 @@ def blank(series: pd.Series) -> np.ndarray:
 
 
 def list_elements(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Every element of a list column as trimmed, case-folded text, with the position of its row (one pass)."""
+    """Every element of a list column as trimmed, case-folded text, with the position of its row (one pass).
+
+    Arrow lists are folded once per distinct element and spread back to the elements (names repeat).
+    """
     if isinstance(series.dtype, pd.ArrowDtype):
         arr = pa.chunked_array(pa.array(series)).combine_chunks()
         parents = pc.list_parent_indices(arr).to_numpy(zero_copy_only=False)
-        flat = arr.flatten().to_pandas(types_mapper=pd.ArrowDtype).astype("str")
-    else:
-        positional = pd.Series(series.to_numpy(dtype=object), dtype=object)
-        exploded = positional[positional.notna().to_numpy(dtype=bool)].explode()
-        exploded = exploded[exploded.notna()]
-        parents = exploded.index.to_numpy()
-        flat = exploded.astype("str")
+        encoded = pc.dictionary_encode(arr.flatten())
+        uniques = encoded.dictionary.to_pandas(types_mapper=pd.ArrowDtype).astype("str")
+        folded = uniques.str.strip().str.casefold().array
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        return np.asarray(parents, dtype=np.int64), pd.Series(folded.take(codes, allow_fill=True))
+    positional = pd.Series(series.to_numpy(dtype=object), dtype=object)
+    exploded = positional[positional.notna().to_numpy(dtype=bool)].explode()
+    exploded = exploded[exploded.notna()]
+    parents = exploded.index.to_numpy()
+    flat = exploded.astype("str")
     return np.asarray(parents, dtype=np.int64), flat.str.strip().str.casefold().reset_index(drop=True)
 
 

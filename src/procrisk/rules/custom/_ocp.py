@@ -18,7 +18,7 @@ import pandas as pd
 from procrisk.rules import values as v
 from procrisk.rules.checks import DatasetCheck
 from procrisk.rules.custom._columns import column, text_is_in
-from procrisk.rules.quantiles import lower_fence, quantile_type8, upper_fence
+from procrisk.rules.quantiles import lower_fence, quantile_type8_sorted, upper_fence
 from procrisk.schema.columns import CONTRACTS
 
 OCID = CONTRACTS["ocid"].name
@@ -90,14 +90,29 @@ def gap_values(frame: pd.DataFrame, gated: np.ndarray, gap_column: str = RUNNER_
     return np.where(gated, np.nan, gap)
 
 
-def one_value_per_process(values: np.ndarray, ocids: pd.Series) -> np.ndarray:
-    """The values with each ocid counted once (its first row); rows without an ocid count one each."""
-    missing = v.null_mask(ocids)
-    if isinstance(ocids.dtype, pd.CategoricalDtype):
-        first = ~pd.Series(ocids.cat.codes.to_numpy()).duplicated(keep="first").to_numpy()
-    else:
-        first = ~ocids.duplicated(keep="first").to_numpy(dtype=bool)
-    return values[missing | first]
+def one_value_per_process(values: np.ndarray, ocids: pd.Series, usable: np.ndarray | None = None) -> np.ndarray:
+    """The values (of the ``usable`` rows) with each ocid counted once (its first row); rows without an ocid count
+    one each. The ocids are factorised once per column and shared by R024 and R058."""
+    codes = _process_codes(ocids)
+    if usable is not None:
+        codes = codes[usable]
+    if len(values) != len(codes):
+        msg = f"{len(values)} values for {len(codes)} ocids"
+        raise ValueError(msg)
+    keep = codes < 0  # no ocid: each row counts
+    _, first = np.unique(codes, return_index=True)
+    keep[first] = True
+    return values[keep]
+
+
+def _process_codes(ocids: pd.Series) -> np.ndarray:
+    """An integer per distinct ocid (-1 missing): category codes, the cached factorisation of a text column, or
+    pandas' factorisation of other values (the same equality as ``Series.duplicated``)."""
+    if isinstance(ocids.dtype, pd.CategoricalDtype) or (
+            pd.api.types.is_string_dtype(ocids.dtype) and ocids.dtype != object):
+        return v.distinct(ocids)[0]
+    codes, _ = pd.factorize(ocids.to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
+    return codes
 
 
 def gap_distribution(
@@ -106,8 +121,7 @@ def gap_distribution(
     """The gaps of Cardinal's distribution: not gated, present, one value per ocid (rows without one each)."""
     gap = gap_values(frame, gated, gap_column)
     usable = ~np.isnan(gap)
-    ocids = column(frame, ocid_column)[usable]
-    return one_value_per_process(gap[usable], ocids)
+    return one_value_per_process(gap[usable], column(frame, ocid_column), usable)
 
 
 def cardinal_round(value: float | None) -> float | None:
@@ -142,8 +156,12 @@ def fit_gap_fence(
         flagging = fence > 0
         meta[key] = fence
     else:
-        q1 = quantile_type8(values, 0.25)
-        q3 = quantile_type8(values, 0.75)
+        ordered = np.sort(np.asarray(values, dtype=np.float64))  # sorted once for both quartiles
+        if ordered.size and np.isnan(ordered[-1]):  # NaN sorts last
+            msg = "quantile_type8: values contain NaN; drop them first"
+            raise ValueError(msg)
+        q1 = quantile_type8_sorted(ordered, 0.25)
+        q3 = quantile_type8_sorted(ordered, 0.75)
         fence = (lower_fence(q1, q3) if side == "lower" else upper_fence(q1, q3)) if values.size else math.nan
         flagging = bool(fence > 0 and (side == "upper" or q1 > 0))
         meta.update({"q1": finite_or_none(q1), "q3": finite_or_none(q3), key: finite_or_none(fence)})

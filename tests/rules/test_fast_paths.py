@@ -1,0 +1,115 @@
+"""The fast engine path equals a plain reference on realistic data: outcome matrix, thresholds, supplier rows.
+
+Fast: Parquet files read in small batches one ahead, low-cardinality text as categoricals, Arrow-backed strings
+and lists, batches evaluated on two threads, R024/R058 fitted on one shared subset, supplier outcomes gathered
+per batch. Reference: every rule evaluated at once on the same rows as plain Python objects (the checks'
+general paths), in one thread, and the inherited supplier outcomes looked up row by row in Python.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.dataset as ds
+import pytest
+
+from helpers import ROOT
+from procrisk.rules import ParquetSource, evaluate_frame, evaluate_table, load_catalogue
+from procrisk.rules.outcomes import NOT_ASSESSED
+
+AS_OF = date(2025, 6, 30)
+
+
+def _bench():
+    """bench/score.py, whose generator writes realistic contracts and suppliers (every column the rules read)."""
+    spec = importlib.util.spec_from_file_location("bench_score", ROOT / "bench" / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("realistic")
+    _bench().generate(folder, 6_000, 450, files=3)
+    return folder / "tables"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def _plain(folder: Path) -> pd.DataFrame:
+    """Every row as plain Python objects (None for missing), as a hand-built frame would hold them."""
+    frame = ds.dataset(folder, format="parquet").to_table().to_pandas(date_as_object=True)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _reference_inherit(contracts: pd.DataFrame, suppliers: pd.DataFrame, sup_values: np.ndarray) -> tuple:
+    """Supplier row of each contract (by id, else name key, first match) and the outcomes it inherits."""
+    first: dict[str, dict] = {"supplier_id": {}, "supplier_name_key": {}}
+    for key, table in first.items():
+        for pos, value in enumerate(suppliers[key]):
+            if value is not None:
+                table.setdefault(str(value), pos)
+    rows = []
+    for sid, name in zip(contracts["supplier_id"], contracts["supplier_name_key"], strict=True):
+        pos = first["supplier_id"].get(str(sid)) if sid is not None else None
+        if pos is None and name is not None:
+            pos = first["supplier_name_key"].get(str(name))
+        rows.append(-1 if pos is None else pos)
+    rows = np.array(rows, dtype=np.int64)
+    inherited = np.where((rows >= 0)[:, None], sup_values[np.maximum(rows, 0)], NOT_ASSESSED).astype(np.int8)
+    return rows, inherited
+
+
+def test_batched_threaded_parquet_path_equals_the_plain_reference(data, catalogue):
+    suppliers = evaluate_table(catalogue, ParquetSource(data / "suppliers"), scope="supplier", as_of=AS_OF,
+                               batch_size=97, workers=2)
+    fast = evaluate_table(catalogue, ParquetSource(data / "contracts"), scope="contract", suppliers=suppliers,
+                          as_of=AS_OF, batch_size=700, workers=2)
+    own = [r for r in catalogue.rules if r.scope == "contract"]
+    supplier_rules = [r for r in catalogue.rules if r.scope == "supplier"]
+    plain_suppliers = _plain(data / "suppliers")
+    sup_values, _ = evaluate_frame(supplier_rules, plain_suppliers, as_of=AS_OF)
+    assert np.array_equal(suppliers.values, sup_values)
+    plain = _plain(data / "contracts")
+    values, meta = evaluate_frame(own, plain, as_of=AS_OF)
+    assert np.array_equal(fast.values[:, :len(own)], values)
+    assert json.dumps(fast.meta, sort_keys=True) == json.dumps(meta, sort_keys=True)
+    assert set(meta) == {"R024", "R058", "DD13"} and meta["R024"]["n"] > 1000
+    rows, inherited = _reference_inherit(plain, plain_suppliers, sup_values)
+    assert np.array_equal(fast.supplier_rows, rows)
+    assert np.array_equal(fast.values[:, len(own):], inherited)
+    assert (rows >= 0).mean() > 0.3 and (rows < 0).mean() > 0.05  # both linked and unlinked contracts
+    assert set(np.unique(fast.values)) == {-2, -1, 0, 1}
+
+
+@pytest.mark.parametrize(("batch_size", "workers"), [(10_000, 1), (1_000, 2), (333, 3)])
+def test_batches_and_workers_change_nothing(data, catalogue, batch_size, workers):
+    suppliers = evaluate_table(catalogue, ParquetSource(data / "suppliers"), scope="supplier", as_of=AS_OF)
+    reference = evaluate_table(catalogue, ParquetSource(data / "contracts"), scope="contract", suppliers=suppliers,
+                               as_of=AS_OF, batch_size=10_000, workers=1)
+    other = evaluate_table(catalogue, ParquetSource(data / "contracts"), scope="contract", suppliers=suppliers,
+                           as_of=AS_OF, batch_size=batch_size, workers=workers)
+    assert np.array_equal(other.values, reference.values)
+    assert other.meta == reference.meta
+    pd.testing.assert_frame_equal(other.keys, reference.keys)
+
+
+def test_a_failing_fit_stops_the_reader_started_before_it(data, catalogue):
+    import threading
+
+    class FailingRead(ParquetSource):
+        def read(self, columns):
+            raise OSError("fit pass failed")
+
+    with pytest.raises(OSError, match="fit pass failed"):
+        evaluate_table(catalogue, FailingRead(data / "contracts"), scope="contract", as_of=AS_OF, batch_size=500)
+    assert not [t for t in threading.enumerate() if t.name == "procrisk-batch-reader"]
