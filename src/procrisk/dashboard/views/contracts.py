@@ -73,7 +73,7 @@ def render() -> None:
         ui.no_run(data.status(ws))
         return
     filters = ui.filter_panel(data.options(ws, run))
-    total = len(data.positions(ws, run, filters))
+    total = data.count(ws, run, filters)
     left, mid, right, last = st.columns([2, 1, 1, 1])
     sort = left.selectbox("Sort by", list(state.SORTS), format_func=state.SORTS.get, key=key("sort"),
                           bind="query-params")

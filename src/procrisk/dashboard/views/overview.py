@@ -41,6 +41,7 @@ def render() -> None:
     if picked:
         st.switch_page(views.page("contracts"), query_params={"contract": picked})
     st.caption("Select a row to open its explanation on the Contracts page.")
+    data.warm(ws, run)
 
 
 render()
