@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -25,6 +24,7 @@ BAND_BADGE = {"low": "green", "medium": "orange", "high": "orange", "critical": 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_LABEL = 60
+ROW_STEP = 26  # pixels per category in the band charts
 
 
 def md(text: Any) -> str:
@@ -114,23 +114,34 @@ def kpis(summary: dict[str, Any]) -> None:
 
 
 def band_chart(frame: pd.DataFrame, title: str, measure: str) -> None:
-    """A stacked horizontal bar chart of a measure per category and band."""
+    """A stacked horizontal bar chart of a measure per category and band (a Vega-Lite spec: no Altair to import).
+
+    Each category gets a fixed row height, so labels never crowd together however few categories there are.
+    """
     if frame.empty or frame["value"].sum() == 0:
         st.caption(f"{title}: nothing to show for these filters.")
         return
     label = {"contracts": "Contracts", "value": "Award value", "exposure": "Exposure"}[measure]
     order = frame.drop_duplicates("category").sort_values("rank")["category"].tolist()
-    height = max(190, 30 * len(order) + 110)
-    chart = alt.Chart(frame, title=title).mark_bar().encode(
-        y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=240, labelOverlap=False)),
-        x=alt.X("value:Q", title=label, stack="zero"),
-        color=alt.Color("band:N", scale=alt.Scale(domain=list(BANDS), range=[BAND_COLOURS[b] for b in BANDS]),
-                        legend=alt.Legend(orient="bottom", title=None, columns=4)),
-        order=alt.Order("band_order:Q"),
-        tooltip=[alt.Tooltip("category:N", title=title), "band:N",
-                 alt.Tooltip("value:Q", title=label, format=",.0f")],
-    ).transform_calculate(band_order=f"indexof({list(BANDS)!r}, datum.band)")
-    st.altair_chart(chart, width="stretch", height=height)
+    spec = {
+        "title": title,
+        "mark": {"type": "bar"},
+        "height": {"step": ROW_STEP},
+        "encoding": {
+            "y": {"field": "category", "type": "nominal", "sort": order, "title": None,
+                  "axis": {"labelLimit": 240, "labelOverlap": False}},
+            "x": {"field": "value", "type": "quantitative", "title": label, "stack": "zero"},
+            "color": {"field": "band", "type": "nominal",
+                      "scale": {"domain": list(BANDS), "range": [BAND_COLOURS[b] for b in BANDS]},
+                      "legend": {"orient": "bottom", "title": None, "columns": 4}},
+            "order": {"field": "band_order", "type": "quantitative"},
+            "tooltip": [{"field": "category", "type": "nominal", "title": title},
+                        {"field": "band", "type": "nominal"},
+                        {"field": "value", "type": "quantitative", "title": label, "format": ",.0f"}],
+        },
+        "transform": [{"calculate": f"indexof({list(BANDS)!r}, datum.band)", "as": "band_order"}],
+    }
+    st.vega_lite_chart(frame, spec, width="stretch")
 
 
 def band_counts(counts: dict[str, int]) -> None:
