@@ -17,7 +17,7 @@ import contextlib
 import datetime as dt
 import os
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -120,26 +120,43 @@ def _read_table(workspace: str, run_id: str) -> Table:
     return Table(sm.prepare(arrow))
 
 
-_WARMING: dict[tuple[str, str], Future[Table]] = {}
+WARM_DELAY = 3.0  # seconds the background read waits, so it does not slow the browser drawing the first page
+
+
+@dataclass(frozen=True)
+class _Warming:
+    """A background read of a run's contracts: ``go`` starts it at once, ``result`` holds the table."""
+
+    go: threading.Event
+    result: Future[Table]
+
+
+_WARMING: dict[tuple[str, str], _Warming] = {}
 _WARM_LOCK = threading.Lock()
-_WARMER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="procrisk-warm")
 
 
-def _read_gently(workspace: str, run_id: str) -> Table:
-    """``_read_table`` at low CPU priority (Linux nices threads one by one), so it yields to pages being drawn."""
-    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed: full priority then
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    return _read_table(workspace, run_id)
+def _read_later(workspace: str, run_id: str, warming: _Warming) -> None:
+    """Read the run's contracts after ``WARM_DELAY`` (at low CPU priority), or at once when a page asks for them."""
+    if not warming.go.wait(WARM_DELAY):
+        with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed: full priority then
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only
+    try:
+        warming.result.set_result(_read_table(workspace, run_id))
+    except BaseException as exc:  # handed to whoever waits for the table, and shown there
+        warming.result.set_exception(exc)
 
 
 def warm(workspace: str, run_id: str) -> None:
     """Start loading the run's contracts in the background (once), so the first filter change finds them ready."""
     key = (workspace, run_id)
     with _WARM_LOCK:
-        if key not in _WARMING:
-            for old in list(_WARMING)[:-1]:  # keep at most two runs, as the table cache does
-                del _WARMING[old]
-            _WARMING[key] = _WARMER.submit(_read_gently, workspace, run_id)
+        if key in _WARMING:
+            return
+        for old in list(_WARMING)[:-1]:  # keep at most two runs, as the table cache does
+            del _WARMING[old]
+        warming = _WARMING[key] = _Warming(threading.Event(), Future())
+    threading.Thread(target=_read_later, args=(workspace, run_id, warming), name="procrisk-warm",
+                     daemon=True).start()
 
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the contracts…", ttl=TTL)
@@ -147,8 +164,10 @@ def table(workspace: str, run_id: str) -> Table:
     """The run's contracts, only the columns the pages filter, sort and show (text read as dictionaries)."""
     with _WARM_LOCK:
         pending = _WARMING.get((workspace, run_id))
-    if pending is not None and pending.exception() is None:  # waits for a read under way
-        return pending.result()
+    if pending is not None:
+        pending.go.set()
+        if pending.result.exception() is None:  # waits for the read under way
+            return pending.result.result()
     return _read_table(workspace, run_id)  # (again, if the background read failed: here its error is shown)
 
 
