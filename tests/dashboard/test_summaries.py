@@ -21,6 +21,7 @@ from helpers import REAL, ROOT
 from procrisk import api
 from procrisk.dashboard import data
 from procrisk.dashboard.state import Filters
+from procrisk.safety import neutralise_frame
 from procrisk.scoring import BANDS
 from procrisk.scoring import summaries as sm
 
@@ -243,6 +244,21 @@ def test_options_equal_the_full_frame(real_workspace):
     dates = pd.to_datetime(frame["award_date"], errors="coerce")
     assert (opts.first_date, opts.last_date) == (dates.min().date(), dates.max().date())
     assert opts.max_value == float(pd.to_numeric(frame["award_value"], errors="coerce").max())
+
+
+@pytest.mark.parametrize("bands", [(), ("high",), ("critical", "low")], ids=lambda b: "+".join(b) or "all")
+def test_exports_read_the_rows_they_need_as_load_results_gives_them(real_workspace, bands):
+    ws, run = str(real_workspace), data.latest_run(str(real_workspace))
+    filters = Filters(bands=bands)
+    contracts_all = api.load_results(real_workspace).contracts  # what the export read before
+    pos = data.positions(ws, run, filters)
+    pos = pos[np.argsort(pd.to_numeric(contracts_all["exposure_rank"]).to_numpy()[pos], kind="stable")]
+    for limit in (20, None):
+        old = contracts_all.iloc[pos[:limit]].reset_index(drop=True)
+        for name in ("fired", "ilab_goods"):
+            old[name] = old[name].map(lambda v: ";".join(v) if v is not None and len(v) else "")
+        pd.testing.assert_frame_equal(data.filtered_export(ws, run, filters, limit), neutralise_frame(old),
+                                      check_exact=True)
 
 
 # -- paging ------------------------------------------------------------------------------------------------------

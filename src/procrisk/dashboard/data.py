@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import streamlit as st
 import yaml
@@ -324,6 +325,30 @@ def breakdown(workspace: str, run_id: str, filters: Filters, dimension: str, mea
     return sm.breakdown(cats, cells, dimension, top)
 
 
+@st.cache_resource(max_entries=1, show_spinner="Reading the scores…", ttl=TTL)
+def scores(workspace: str, run_id: str) -> pa.Table:
+    """Every column of the run's contract scores, kept in Arrow (rows become pandas only when they are exported)."""
+    return pq.read_table(_run_file(workspace, run_id, "contract_scores"))
+
+
+# the pandas dtypes procrisk.store gives a run's tables (Workspace.run_table), so exported rows read the same
+_STORE_DTYPES = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
+                 pa.string(): pd.StringDtype()}
+
+
+def _score_rows(arrow: pa.Table, pos: np.ndarray) -> pd.DataFrame:
+    """Rows ``pos`` of the contract scores with the dtypes the whole table has as procrisk.api.load_results reads it.
+
+    pandas picks some dtypes from the values (a column of integers with a missing value becomes float), so one row
+    with a missing value is borrowed for each column that has one, and dropped after the conversion.
+    """
+    borrowed = sorted({int(pc.index(pc.is_null(col), True).as_py()) for col in arrow.columns if col.null_count})
+    rows = np.concatenate([np.asarray(pos, dtype=np.int64), np.asarray(borrowed, dtype=np.int64)])
+    frame = arrow.take(pa.array(rows, type=pa.int64())).to_pandas(types_mapper=_STORE_DTYPES.get,
+                                                                  date_as_object=False)
+    return frame.iloc[:len(pos)].reset_index(drop=True)
+
+
 @st.cache_data(max_entries=32, show_spinner=False, ttl=TTL)
 def filtered_export(workspace: str, run_id: str, filters: Filters, limit: int | None = None) -> pd.DataFrame:
     """The filtered contracts with every score column, exposure order, cells safe for spreadsheets."""
@@ -333,7 +358,7 @@ def filtered_export(workspace: str, run_id: str, filters: Filters, limit: int | 
     pos = pos[np.argsort(rank, kind="stable")]
     if limit is not None:
         pos = pos[:limit]
-    out = results(workspace, run_id).contracts.iloc[pos].reset_index(drop=True)
+    out = _score_rows(scores(workspace, run_id), pos)
     for name in ("fired", "ilab_goods"):
         if name in out:
             out[name] = out[name].map(lambda v: ";".join(v) if v is not None and len(v) else "")
