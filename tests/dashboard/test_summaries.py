@@ -320,25 +320,34 @@ def test_the_overview_opens_a_run_without_summaries(app_for, old_run, scored_wor
 # -- the first page's weight -----------------------------------------------------------------------------------------
 
 
-def test_the_overview_imports_no_pipeline_models_or_reports(scored_workspace):
+def test_the_overview_sends_its_sidebar_first_and_imports_no_pipeline_models_or_reports(scored_workspace):
     script = (
         "import sys\n"
+        "import streamlit as st\n"
         "from streamlit import config\n"
         "from streamlit.testing.v1 import AppTest\n"
+        "loaded_at_sidebar = []\n"
+        "multiselect = st.multiselect\n"
+        "def spy(*args, **kwargs):\n"
+        "    if not loaded_at_sidebar:\n"
+        "        loaded_at_sidebar.append([m for m in ('pandas', 'procrisk.scoring') if m in sys.modules])\n"
+        "    return multiselect(*args, **kwargs)\n"
+        "st.multiselect = spy\n"
         "config.set_option('server.address', '127.0.0.1')\n"
         f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=60).run()\n"
         "assert not at.exception, at.exception\n"
         "assert 'Top exposures (risk x value)' in [h.value for h in at.subheader]\n"
-        "heavy = ('altair', 'sklearn', 'scipy', 'matplotlib', 'reportlab', 'procrisk.api', 'procrisk.ml',\n"
+        "heavy = ('altair', 'sklearn', 'scipy', 'matplotlib', 'reportlab', 'openpyxl', 'procrisk.api', 'procrisk.ml',\n"
         "         'procrisk.report', 'procrisk.ingest', 'procrisk.reference.enrich')\n"
-        "print([m for m in heavy if m in sys.modules])\n"
+        "print({'sidebar': loaded_at_sidebar[0], 'page': [m for m in heavy if m in sys.modules]})\n"
     )
     env = {**os.environ, "PROCRISK_WORKSPACE": str(scored_workspace),
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
                          check=False)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"')) == []
+    loaded = json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"'))
+    assert loaded == {"sidebar": [], "page": []}
 
 
 def test_band_charts_give_every_category_a_row_of_its_own(app_for, scored_workspace):

@@ -1,4 +1,4 @@
-"""Widgets, tables and charts the views share: filters, KPIs, band charts, findings and the supply-chain picture.
+"""Tables and charts the views share: KPIs, band charts, contract tables, findings and the supply-chain picture.
 
 Data from uploads is never rendered as HTML: tables and charts show it as text, markdown shows it escaped
 (``md``), and the supply-chain picture quotes every label (``dot_quote``).
@@ -6,7 +6,6 @@ Data from uploads is never rendered as HTML: tables and charts show it as text, 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -15,8 +14,6 @@ import pandas as pd
 import streamlit as st
 
 from procrisk.dashboard import views
-from procrisk.dashboard.data import Options
-from procrisk.dashboard.state import Filters
 from procrisk.scoring import BANDS
 
 BAND_COLOURS = {"low": "#8ab17d", "medium": "#e9c46a", "high": "#f4a261", "critical": "#9b2226"}
@@ -55,40 +52,6 @@ def no_run(status: dict[str, Any] | None) -> None:
     else:
         st.info("The data is ingested but not scored yet: score it on the upload page.")
     st.page_link(views.page("upload"), label="Upload and score data", icon=":material/upload_file:")
-
-
-# -- filters ------------------------------------------------------------------------------------------------------
-
-
-def filter_panel(opts: Options) -> Filters:
-    """The shared contract filters in the sidebar, bound to the URL so a filtered view can be shared."""
-    common: dict[str, Any] = {"bind": "query-params", "persist_state": "session"}
-    with st.sidebar:
-        st.subheader("Filters")
-        bands = st.multiselect("Risk band", opts.bands, key="band", **common)
-        sectors = st.multiselect("Sector", opts.sectors, key="sector", **common)
-        countries = st.multiselect("Supplier country", opts.countries, key="country", **common)
-        buyers = st.multiselect("Buyer", opts.buyers, key="buyer", **common)
-        supplier = st.text_input("Supplier name contains", key="supplier", **common)
-        rules = st.multiselect("Rule flagged (any of)", [c for c, _ in opts.rules], key="rule",
-                               format_func=dict(opts.rules).get, **common)
-        left, right = st.columns(2)
-        date_from = left.date_input("Awarded from", value=None, min_value=opts.first_date,
-                                    max_value=opts.last_date, key="from", **common)
-        date_to = right.date_input("Awarded to", value=None, min_value=opts.first_date,
-                                   max_value=opts.last_date, key="to", **common)
-        value_min = left.number_input("Value from", value=None, min_value=0.0, step=1000.0, key="min_value",
-                                      **common)
-        value_max = right.number_input("Value to", value=None, min_value=0.0, step=1000.0, key="max_value",
-                                       **common)
-        coverage = st.slider("Coverage at least (%)", 0, 100, 0, step=5, key="coverage", **common)
-    return Filters(
-        bands=tuple(bands), sectors=tuple(sectors), countries=tuple(countries), buyers=tuple(buyers),
-        supplier=(supplier or "").strip(), rules=tuple(rules),
-        date_from=date_from if isinstance(date_from, dt.date) else None,
-        date_to=date_to if isinstance(date_to, dt.date) else None,
-        value_min=value_min, value_max=value_max, coverage_min=coverage / 100.0,
-    )
 
 
 # -- KPIs and charts ------------------------------------------------------------------------------------------------

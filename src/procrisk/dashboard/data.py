@@ -1,8 +1,9 @@
 """Every read the dashboard makes, and the one module that uses st.cache_data / st.cache_resource.
 
-Reads go through procrisk.api, except what the first page needs: the manifest (procrisk.store) and the run's
-overview summaries (procrisk.scoring.summaries: a few KB stored with the run), so the Overview opens without
-importing the pipeline or reading a million score rows. procrisk.api is imported the first time a page needs it.
+Reads go through procrisk.api, except what the first page needs: the manifest and the run's overview summaries
+(procrisk.scoring.summaries: a few KB stored with the run), so the Overview opens without importing the pipeline or
+reading a million score rows. Heavy modules load on first use (``_OnFirstUse``): the filter sidebar is sent to the
+browser before pandas, the scoring package or procrisk.api have loaded, and the browser draws it meanwhile.
 
 A scoring run's contracts are loaded once per (workspace, run id) and kept as a resource (never mutated); filtered
 row positions, table pages, KPIs and chart data are small and cached per filter. Filters on the risk band alone are
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
+import json
 import os
 import threading
 from concurrent.futures import Future
@@ -22,33 +25,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import streamlit as st
 import yaml
 
 from procrisk.dashboard.state import Filters
 from procrisk.errors import ProcriskError
-from procrisk.safety import neutralise_frame
-from procrisk.scoring import BANDS
-from procrisk.scoring import summaries as sm
-from procrisk.store import Workspace, atomic_write_bytes
 
 if TYPE_CHECKING:
     from procrisk import api
     from procrisk.ingest.mapping import Mapping
     from procrisk.rules import Settings
 
+
+class _OnFirstUse:
+    """A module imported the first time one of its names is read (then it is just ``sys.modules``' entry)."""
+
+    def __init__(self, name: str) -> None:
+        """Name the module; nothing is imported yet."""
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        """The module's attribute, importing the module if this is the first use."""
+        return getattr(importlib.import_module(self._name), attr)
+
+
+np = _OnFirstUse("numpy")
+pd = _OnFirstUse("pandas")
+pa = _OnFirstUse("pyarrow")
+pc = _OnFirstUse("pyarrow.compute")
+pq = _OnFirstUse("pyarrow.parquet")
+sm = _OnFirstUse("procrisk.scoring.summaries")
+store = _OnFirstUse("procrisk.store")
+
 TTL = dt.timedelta(hours=1)
-UNKNOWN = sm.UNKNOWN
-DIMENSIONS = sm.DIMENSIONS
-CATEGORICAL = sm.CATEGORICAL
-FRAME_COLUMNS = sm.FRAME_COLUMNS
-TABLE_COLUMNS = sm.TABLE_COLUMNS
-NUMERIC_SORTS = ("score", "exposure", "award_value", "coverage", "flagged", "not_assessed")
+BANDS = ("low", "medium", "high", "critical")  # procrisk.scoring.BANDS, without importing scoring (a test checks)
 
 
 @dataclass(frozen=True)
@@ -81,11 +91,17 @@ class Options:
 
 
 def latest_run(workspace: str) -> str | None:
-    """The id of the newest scoring run, or None (one small JSON read, deliberately not cached)."""
-    ws = Workspace(workspace)
-    if not ws.exists:
+    """The id of the newest scoring run, or None (one small JSON read, deliberately not cached).
+
+    The manifest is read here as JSON; one that does not parse is read again by procrisk.store, which says why.
+    """
+    path = Path(workspace) / "manifest.json"
+    if not path.is_file():
         return None
-    runs = ws.manifest().get("runs", [])
+    try:
+        runs = json.loads(path.read_text(encoding="utf-8")).get("runs", [])
+    except (OSError, ValueError, AttributeError):
+        runs = store.Workspace(workspace).manifest().get("runs", [])
     return runs[-1]["run_id"] if runs else None
 
 
@@ -116,8 +132,8 @@ def _read_table(workspace: str, run_id: str) -> Table:
     """The run's contracts, only the columns the pages filter, sort and show (text read as dictionaries)."""
     path = _run_file(workspace, run_id, "contract_scores")
     present = set(pq.read_schema(path).names)
-    arrow = pq.read_table(path, columns=[c for c in FRAME_COLUMNS if c in present],
-                          read_dictionary=[c for c in CATEGORICAL if c in present])
+    arrow = pq.read_table(path, columns=[c for c in sm.FRAME_COLUMNS if c in present],
+                          read_dictionary=[c for c in sm.CATEGORICAL if c in present])
     return Table(sm.prepare(arrow))
 
 
@@ -213,15 +229,33 @@ def _bands_only(filters: Filters) -> bool:
     return filters == Filters(bands=filters.bands)
 
 
+def _options(rows: list[dict[str, Any]]) -> Options:
+    """Options from the rows of a run's ``summary_options`` table (kind, value, title)."""
+    def kind(name: str) -> tuple[str, ...]:
+        return tuple(str(r["value"]) for r in rows if r["kind"] == name)
+
+    def date(name: str) -> dt.date | None:
+        found = kind(name)
+        return dt.date.fromisoformat(found[0]) if found else None
+
+    return Options(
+        bands=BANDS, sectors=kind("sector"), countries=kind("country"), buyers=kind("buyer"),
+        rules=tuple((str(r["value"]), str(r["title"])) for r in rows if r["kind"] == "rule"),
+        first_date=date("first_date"), last_date=date("last_date"), max_value=float(kind("max_value")[0]),
+    )
+
+
 @st.cache_data(max_entries=4, show_spinner=False, ttl=TTL)
 def options(workspace: str, run_id: str) -> Options:
-    """The values each filter offers (sorted; rules with their titles)."""
-    ov = overview(workspace, run_id)
-    return Options(
-        bands=tuple(BANDS), sectors=tuple(ov.option("sector")), countries=tuple(ov.option("country")),
-        buyers=tuple(ov.option("buyer")), rules=ov.rules(), first_date=ov.date("first_date"),
-        last_date=ov.date("last_date"), max_value=ov.max_value(),
-    )
+    """The values each filter offers (sorted; rules with their titles).
+
+    Read from the run's stored options with pyarrow alone (no pandas: the sidebar is drawn while it loads);
+    a run without summaries gets them from ``overview``.
+    """
+    path = Path(workspace) / "runs" / run_id / "summary_options.parquet"
+    if path.is_file():
+        return _options(pq.ParquetFile(path).read().to_pylist())
+    return _options(overview(workspace, run_id).options.to_dict("records"))
 
 
 def _isin(column: pd.Series, wanted: tuple[str, ...]) -> np.ndarray:
@@ -331,9 +365,11 @@ def scores(workspace: str, run_id: str) -> pa.Table:
     return pq.read_table(_run_file(workspace, run_id, "contract_scores"))
 
 
-# the pandas dtypes procrisk.store gives a run's tables (Workspace.run_table), so exported rows read the same
-_STORE_DTYPES = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
-                 pa.string(): pd.StringDtype()}
+def _store_dtype(arrow_type: pa.DataType) -> Any:
+    """The pandas dtype procrisk.store gives a run's column of this type (Workspace.run_table), None: the default."""
+    mapping = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
+               pa.string(): pd.StringDtype()}
+    return mapping.get(arrow_type)
 
 
 def _score_rows(arrow: pa.Table, pos: np.ndarray) -> pd.DataFrame:
@@ -344,7 +380,7 @@ def _score_rows(arrow: pa.Table, pos: np.ndarray) -> pd.DataFrame:
     """
     borrowed = sorted({int(pc.index(pc.is_null(col), True).as_py()) for col in arrow.columns if col.null_count})
     rows = np.concatenate([np.asarray(pos, dtype=np.int64), np.asarray(borrowed, dtype=np.int64)])
-    frame = arrow.take(pa.array(rows, type=pa.int64())).to_pandas(types_mapper=_STORE_DTYPES.get,
+    frame = arrow.take(pa.array(rows, type=pa.int64())).to_pandas(types_mapper=_store_dtype,
                                                                   date_as_object=False)
     return frame.iloc[:len(pos)].reset_index(drop=True)
 
@@ -358,6 +394,8 @@ def filtered_export(workspace: str, run_id: str, filters: Filters, limit: int | 
     pos = pos[np.argsort(rank, kind="stable")]
     if limit is not None:
         pos = pos[:limit]
+    from procrisk.safety import neutralise_frame
+
     out = _score_rows(scores(workspace, run_id), pos)
     for name in ("fired", "ilab_goods"):
         if name in out:
@@ -592,7 +630,7 @@ def save_mapping(workspace: str, file_name: str, mapping: Mapping) -> Path:
     from procrisk.ingest.mapping import dump_mapping
 
     path = mapping_path(workspace, file_name)
-    atomic_write_bytes(path, dump_mapping(mapping, source=Path(file_name).name).encode("utf-8"))
+    store.atomic_write_bytes(path, dump_mapping(mapping, source=Path(file_name).name).encode("utf-8"))
     return path
 
 
