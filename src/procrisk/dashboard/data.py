@@ -14,11 +14,9 @@ drops everything after an ingest.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib
 import json
-import os
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -153,10 +151,12 @@ _WARM_LOCK = threading.Lock()
 
 
 def _read_later(workspace: str, run_id: str, warming: _Warming) -> None:
-    """Read the run's contracts after ``WARM_DELAY`` (at low CPU priority), or at once when a page asks for them."""
-    if not warming.go.wait(WARM_DELAY):
-        with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed: full priority then
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only
+    """Read the run's contracts after ``WARM_DELAY``, or at once when a page asks for them.
+
+    Not at a lower CPU priority: the thread holds the GIL while pandas builds the frame, and a thread the OS seldom
+    schedules would then stall the server's other threads too.
+    """
+    warming.go.wait(WARM_DELAY)
     try:
         warming.result.set_result(_read_table(workspace, run_id))
     except BaseException as exc:  # handed to whoever waits for the table, and shown there
