@@ -424,7 +424,7 @@ def read(folder: Path) -> Summaries | None:
     paths = [folder / f"{name}.parquet" for name in NAMES]
     if not all(p.is_file() for p in paths):
         return None
-    kpis_t, breakdown_t, top_t, options_t = (pq.read_table(p) for p in paths)
+    kpis_t, breakdown_t, top_t, options_t = (pq.ParquetFile(p).read() for p in paths)  # not the dataset layer
     fired = top_t.column("fired").to_pylist()
     top = top_t.drop_columns(["fired"]).to_pandas(date_as_object=False)
     top.insert(top.columns.get_loc(_KEY), "fired", [v or [] for v in fired])
