@@ -358,3 +358,25 @@ def test_band_charts_give_every_category_a_row_of_its_own(app_for, scored_worksp
     for spec in specs:  # a fixed step per category: few award years no longer squeeze their labels together
         assert spec["height"] == {"step": 26}
         assert spec["encoding"]["y"]["axis"]["labelOverlap"] is False
+
+
+def test_the_server_loads_the_first_pages_modules_at_start_and_nothing_heavier():
+    script = (
+        "import sys\n"
+        "import streamlit as st\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "import app\n"  # as streamlit run imports it to find the st.App it serves
+        "assert isinstance(app.app, st.App)\n"
+        "from procrisk.dashboard.server import preload\n"
+        "preload()\n"
+        "heavy = ('sklearn', 'scipy', 'matplotlib', 'reportlab', 'openpyxl', 'altair', 'procrisk.api', 'procrisk.ml',\n"
+        "         'procrisk.report', 'procrisk.ingest')\n"
+        "print({'first_page': all(m in sys.modules for m in ('pandas', 'procrisk.scoring.summaries')),\n"
+        "       'heavy': [m for m in heavy if m in sys.modules]})\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
+                         check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"').replace("True", "true")) == {
+        "first_page": True, "heavy": []}
