@@ -8,6 +8,7 @@ pandas and the scoring package to import (over a second of CPU). Nothing is read
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,9 +18,14 @@ FIRST_PAGE = ("numpy", "pyarrow", "pyarrow.parquet", "pandas", "procrisk.scoring
 
 
 def preload() -> None:
-    """Import the modules the Overview uses (procrisk.api, the models and the reports still load on demand)."""
+    """Import the modules the Overview uses (procrisk.api, the models and the reports still load on demand).
+
+    Then map the loaded modules to their files once: the first element a Streamlit process sends calls
+    ``inspect.stack()`` (to tell a REPL from ``streamlit run``), which would otherwise do it in the first session.
+    """
     for name in FIRST_PAGE:
         importlib.import_module(name)
+    inspect.stack(0)
 
 
 @asynccontextmanager
