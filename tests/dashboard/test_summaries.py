@@ -360,23 +360,28 @@ def test_band_charts_give_every_category_a_row_of_its_own(app_for, scored_worksp
         assert spec["encoding"]["y"]["axis"]["labelOverlap"] is False
 
 
-def test_the_server_loads_the_first_pages_modules_at_start_and_nothing_heavier():
+def test_the_server_loads_the_first_pages_modules_and_the_latest_run_at_start(scored_workspace):
     script = (
         "import sys\n"
         "import streamlit as st\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         "import app\n"  # as streamlit run imports it to find the st.App it serves
         "assert isinstance(app.app, st.App)\n"
-        "from procrisk.dashboard.server import preload\n"
-        "preload()\n"
+        "from procrisk.dashboard import data, server\n"
+        "server.preload()\n"
+        "server.load_latest_run()\n"
+        "[(key, loaded)] = data._WARMING.items()\n"
         "heavy = ('sklearn', 'scipy', 'matplotlib', 'reportlab', 'openpyxl', 'altair', 'procrisk.api', 'procrisk.ml',\n"
         "         'procrisk.report', 'procrisk.ingest')\n"
         "print({'first_page': all(m in sys.modules for m in ('pandas', 'procrisk.scoring.summaries')),\n"
-        "       'heavy': [m for m in heavy if m in sys.modules]})\n"
+        "       'heavy': [m for m in heavy if m in sys.modules], 'run': key[1],\n"
+        "       'rows': loaded.result.result(timeout=0).rows})\n"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "PROCRISK_WORKSPACE": str(scored_workspace),
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
                          check=False)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"').replace("True", "true")) == {
-        "first_page": True, "heavy": []}
+    loaded = json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"').replace("True", "true"))
+    run = api.open_workspace(scored_workspace).run_record()
+    assert loaded == {"first_page": True, "heavy": [], "run": run["run_id"], "rows": run["rows"]["contracts"]}

@@ -163,17 +163,27 @@ def _read_later(workspace: str, run_id: str, warming: _Warming) -> None:
         warming.result.set_exception(exc)
 
 
-def warm(workspace: str, run_id: str) -> None:
-    """Start loading the run's contracts in the background (once), so the first filter change finds them ready."""
+def warm(workspace: str, run_id: str, *, now: bool = False) -> Future[Table]:
+    """Start loading the run's contracts in the background (once), so the first filter change finds them ready.
+
+    The read waits ``WARM_DELAY`` seconds unless ``now`` (or a page asks for the contracts first). Returns the
+    read's future (the server waits on it at start).
+    """
     key = (workspace, run_id)
     with _WARM_LOCK:
         if key in _WARMING:
-            return
+            warming = _WARMING[key]
+            if now:
+                warming.go.set()
+            return warming.result
         for old in list(_WARMING)[:-1]:  # keep at most two runs, as the table cache does
             del _WARMING[old]
         warming = _WARMING[key] = _Warming(threading.Event(), Future())
+    if now:
+        warming.go.set()
     threading.Thread(target=_read_later, args=(workspace, run_id, warming), name="procrisk-warm",
                      daemon=True).start()
+    return warming.result
 
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the contracts…", ttl=TTL)
