@@ -36,6 +36,7 @@ from procrisk.schema.arrow import table_schema
 from procrisk.schema.columns import CONTRACTS, ML_CONTRACTS
 from procrisk.scoring import score_contracts, score_outcomes, score_suppliers
 from procrisk.scoring.exposure import exposure_rank, exposure_values
+from procrisk.scoring.summaries import tables as summary_tables
 from procrisk.store import Workspace
 from procrisk.version import __version__
 
@@ -194,7 +195,7 @@ def analyse(
         "supplier_outcomes": _supplier_outcome_table(supplier_outcomes),
     }
     if store:
-        record = ws.commit_run(record, tables)
+        record = ws.commit_run(record, {**tables, **summary_tables(tables, catalogue)})
     else:
         record = {**record, "run_id": f"unsaved-{record['content_id'][:10]}"}
     # the record as it reads back from run.json (sorted keys, plain types), so a fresh and a stored run compare equal

@@ -1,4 +1,4 @@
-"""Widgets, tables and charts the views share: filters, KPIs, band charts, findings and the supply-chain picture.
+"""Tables and charts the views share: KPIs, band charts, contract tables, findings and the supply-chain picture.
 
 Data from uploads is never rendered as HTML: tables and charts show it as text, markdown shows it escaped
 (``md``), and the supply-chain picture quotes every label (``dot_quote``).
@@ -6,18 +6,14 @@ Data from uploads is never rendered as HTML: tables and charts show it as text, 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from procrisk.dashboard import views
-from procrisk.dashboard.data import Options
-from procrisk.dashboard.state import Filters
 from procrisk.scoring import BANDS
 
 BAND_COLOURS = {"low": "#8ab17d", "medium": "#e9c46a", "high": "#f4a261", "critical": "#9b2226"}
@@ -25,6 +21,7 @@ BAND_BADGE = {"low": "green", "medium": "orange", "high": "orange", "critical": 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_LABEL = 60
+ROW_STEP = 26  # pixels per category in the band charts
 
 
 def md(text: Any) -> str:
@@ -57,40 +54,6 @@ def no_run(status: dict[str, Any] | None) -> None:
     st.page_link(views.page("upload"), label="Upload and score data", icon=":material/upload_file:")
 
 
-# -- filters ------------------------------------------------------------------------------------------------------
-
-
-def filter_panel(opts: Options) -> Filters:
-    """The shared contract filters in the sidebar, bound to the URL so a filtered view can be shared."""
-    common: dict[str, Any] = {"bind": "query-params", "persist_state": "session"}
-    with st.sidebar:
-        st.subheader("Filters")
-        bands = st.multiselect("Risk band", opts.bands, key="band", **common)
-        sectors = st.multiselect("Sector", opts.sectors, key="sector", **common)
-        countries = st.multiselect("Supplier country", opts.countries, key="country", **common)
-        buyers = st.multiselect("Buyer", opts.buyers, key="buyer", **common)
-        supplier = st.text_input("Supplier name contains", key="supplier", **common)
-        rules = st.multiselect("Rule flagged (any of)", [c for c, _ in opts.rules], key="rule",
-                               format_func=dict(opts.rules).get, **common)
-        left, right = st.columns(2)
-        date_from = left.date_input("Awarded from", value=None, min_value=opts.first_date,
-                                    max_value=opts.last_date, key="from", **common)
-        date_to = right.date_input("Awarded to", value=None, min_value=opts.first_date,
-                                   max_value=opts.last_date, key="to", **common)
-        value_min = left.number_input("Value from", value=None, min_value=0.0, step=1000.0, key="min_value",
-                                      **common)
-        value_max = right.number_input("Value to", value=None, min_value=0.0, step=1000.0, key="max_value",
-                                       **common)
-        coverage = st.slider("Coverage at least (%)", 0, 100, 0, step=5, key="coverage", **common)
-    return Filters(
-        bands=tuple(bands), sectors=tuple(sectors), countries=tuple(countries), buyers=tuple(buyers),
-        supplier=(supplier or "").strip(), rules=tuple(rules),
-        date_from=date_from if isinstance(date_from, dt.date) else None,
-        date_to=date_to if isinstance(date_to, dt.date) else None,
-        value_min=value_min, value_max=value_max, coverage_min=coverage / 100.0,
-    )
-
-
 # -- KPIs and charts ------------------------------------------------------------------------------------------------
 
 
@@ -114,23 +77,34 @@ def kpis(summary: dict[str, Any]) -> None:
 
 
 def band_chart(frame: pd.DataFrame, title: str, measure: str) -> None:
-    """A stacked horizontal bar chart of a measure per category and band."""
+    """A stacked horizontal bar chart of a measure per category and band (a Vega-Lite spec: no Altair to import).
+
+    Each category gets a fixed row height, so labels never crowd together however few categories there are.
+    """
     if frame.empty or frame["value"].sum() == 0:
         st.caption(f"{title}: nothing to show for these filters.")
         return
     label = {"contracts": "Contracts", "value": "Award value", "exposure": "Exposure"}[measure]
     order = frame.drop_duplicates("category").sort_values("rank")["category"].tolist()
-    height = max(190, 30 * len(order) + 110)
-    chart = alt.Chart(frame, title=title).mark_bar().encode(
-        y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=240, labelOverlap=False)),
-        x=alt.X("value:Q", title=label, stack="zero"),
-        color=alt.Color("band:N", scale=alt.Scale(domain=list(BANDS), range=[BAND_COLOURS[b] for b in BANDS]),
-                        legend=alt.Legend(orient="bottom", title=None, columns=4)),
-        order=alt.Order("band_order:Q"),
-        tooltip=[alt.Tooltip("category:N", title=title), "band:N",
-                 alt.Tooltip("value:Q", title=label, format=",.0f")],
-    ).transform_calculate(band_order=f"indexof({list(BANDS)!r}, datum.band)")
-    st.altair_chart(chart, width="stretch", height=height)
+    spec = {
+        "title": title,
+        "mark": {"type": "bar"},
+        "height": {"step": ROW_STEP},
+        "encoding": {
+            "y": {"field": "category", "type": "nominal", "sort": order, "title": None,
+                  "axis": {"labelLimit": 240, "labelOverlap": False}},
+            "x": {"field": "value", "type": "quantitative", "title": label, "stack": "zero"},
+            "color": {"field": "band", "type": "nominal",
+                      "scale": {"domain": list(BANDS), "range": [BAND_COLOURS[b] for b in BANDS]},
+                      "legend": {"orient": "bottom", "title": None, "columns": 4}},
+            "order": {"field": "band_order", "type": "quantitative"},
+            "tooltip": [{"field": "category", "type": "nominal", "title": title},
+                        {"field": "band", "type": "nominal"},
+                        {"field": "value", "type": "quantitative", "title": label, "format": ",.0f"}],
+        },
+        "transform": [{"calculate": f"indexof({list(BANDS)!r}, datum.band)", "as": "band_order"}],
+    }
+    st.vega_lite_chart(frame, spec, width="stretch")
 
 
 def band_counts(counts: dict[str, int]) -> None:

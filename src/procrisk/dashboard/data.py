@@ -1,45 +1,62 @@
-"""Every read the dashboard makes, through procrisk.api: the one module that uses st.cache_data / st.cache_resource.
+"""Every read the dashboard makes, and the one module that uses st.cache_data / st.cache_resource.
 
-A scoring run is loaded once per (workspace, run id) and kept as a resource (never mutated); filtered row
-positions, table pages, KPIs and chart data are small and cached per filter. A new run has a new id, so caches
-keyed by it never serve stale results; ``clear()`` drops everything after an ingest.
+Reads go through procrisk.api, except what the first page needs: the manifest and the run's overview summaries
+(procrisk.scoring.summaries: a few KB stored with the run), so the Overview opens without importing the pipeline or
+reading a million score rows. Heavy modules load on first use (``_OnFirstUse``): the filter sidebar is sent to the
+browser before pandas, the scoring package or procrisk.api have loaded, and the browser draws it meanwhile.
+
+A scoring run's contracts are loaded once per (workspace, run id) and kept as a resource (never mutated); filtered
+row positions, table pages, KPIs and chart data are small and cached per filter. Filters on the risk band alone are
+answered from the summaries; any other filter reads the contracts, which ``warm`` starts loading in the background
+once the first page is shown. A new run has a new id, so caches keyed by it never serve stale results; ``clear()``
+drops everything after an ingest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import json
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import streamlit as st
 import yaml
 
-from procrisk import api
 from procrisk.dashboard.state import Filters
 from procrisk.errors import ProcriskError
-from procrisk.ingest.mapping import Mapping, dump_mapping, load_mapping
-from procrisk.rules import Settings
-from procrisk.rules.settings import parse_settings
-from procrisk.safety import neutralise_frame
-from procrisk.scoring import BANDS
-from procrisk.store import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from procrisk import api
+    from procrisk.ingest.mapping import Mapping
+    from procrisk.rules import Settings
+
+
+class _OnFirstUse:
+    """A module imported the first time one of its names is read (then it is just ``sys.modules``' entry)."""
+
+    def __init__(self, name: str) -> None:
+        """Name the module; nothing is imported yet."""
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        """The module's attribute, importing the module if this is the first use."""
+        return getattr(importlib.import_module(self._name), attr)
+
+
+np = _OnFirstUse("numpy")
+pd = _OnFirstUse("pandas")
+pa = _OnFirstUse("pyarrow")
+pc = _OnFirstUse("pyarrow.compute")
+pq = _OnFirstUse("pyarrow.parquet")
+sm = _OnFirstUse("procrisk.scoring.summaries")
+store = _OnFirstUse("procrisk.store")
 
 TTL = dt.timedelta(hours=1)
-UNKNOWN = "(unknown)"
-DIMENSIONS = {"sector": "sector_label", "country": "supplier_country", "buyer": "buyer_name", "year": "year"}
-CATEGORICAL = ("band", "sector_label", "supplier_country", "buyer_name", "supplier_name", "currency")
-FRAME_COLUMNS = ("contract_id", "title", "supplier_name", "supplier_key", "buyer_name", "supplier_country",
-                 "sector_label", "cpv_division", "award_date", "award_value", "currency", "score", "band", "coverage",
-                 "flagged", "not_assessed", "exposure", "exposure_rank")
-TABLE_COLUMNS = ("exposure_rank", "contract_id", "title", "supplier_name", "buyer_name", "supplier_country",
-                 "sector_label", "award_date", "award_value", "currency", "score", "band", "coverage", "flagged",
-                 "not_assessed")
-NUMERIC_SORTS = ("score", "exposure", "award_value", "coverage", "flagged", "not_assessed")
+BANDS = ("low", "medium", "high", "critical")  # procrisk.scoring.BANDS, without importing scoring (a test checks)
 
 
 @dataclass(frozen=True)
@@ -72,16 +89,24 @@ class Options:
 
 
 def latest_run(workspace: str) -> str | None:
-    """The id of the newest scoring run, or None (one small JSON read, deliberately not cached)."""
-    ws = api.open_workspace(workspace)
-    if not ws.exists:
+    """The id of the newest scoring run, or None (one small JSON read, deliberately not cached).
+
+    The manifest is read here as JSON; one that does not parse is read again by procrisk.store, which says why.
+    """
+    path = Path(workspace) / "manifest.json"
+    if not path.is_file():
         return None
-    runs = ws.manifest().get("runs", [])
+    try:
+        runs = json.loads(path.read_text(encoding="utf-8")).get("runs", [])
+    except (OSError, ValueError, AttributeError):
+        runs = store.Workspace(workspace).manifest().get("runs", [])
     return runs[-1]["run_id"] if runs else None
 
 
 def status(workspace: str) -> dict[str, Any] | None:
     """Batches, rows and issue counts of the workspace, or None when nothing was ingested yet."""
+    from procrisk import api
+
     try:
         return api.workspace_status(workspace)
     except ProcriskError:
@@ -91,44 +116,86 @@ def status(workspace: str) -> dict[str, Any] | None:
 @st.cache_resource(max_entries=2, show_spinner="Loading the scoring run…", ttl=TTL)
 def results(workspace: str, run_id: str) -> api.Results:
     """A stored scoring run (kept in memory once per run; never mutate it)."""
+    from procrisk import api
+
     return api.load_results(workspace, run_id)
-
-
-def _category(series: pd.Series) -> pd.Categorical:
-    """A text column as a categorical, built by Arrow's dictionary encoding (fast on millions of rows)."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.cat.remove_unused_categories().array
-    arr = pa.array(series.astype("string"), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    arr = arr.dictionary_encode()
-    codes = arr.indices.to_numpy(zero_copy_only=False)
-    codes = np.where(np.isnan(codes), -1, codes).astype(np.int32) if codes.dtype.kind == "f" else codes
-    return pd.Categorical.from_codes(codes.astype(np.int32), categories=pd.Index(arr.dictionary.to_pylist()))
 
 
 def _run_file(workspace: str, run_id: str, name: str) -> Path:
     """The Parquet file of one table of a stored run (the layout procrisk.store writes)."""
-    return api.open_workspace(workspace).path / "runs" / run_id / f"{name}.parquet"
+    return Path(workspace) / "runs" / run_id / f"{name}.parquet"
+
+
+def _read_table(workspace: str, run_id: str) -> Table:
+    """The run's contracts, only the columns the pages filter, sort and show (text read as dictionaries)."""
+    path = _run_file(workspace, run_id, "contract_scores")
+    present = set(pq.read_schema(path).names)
+    arrow = pq.read_table(path, columns=[c for c in sm.FRAME_COLUMNS if c in present],
+                          read_dictionary=[c for c in sm.CATEGORICAL if c in present])
+    return Table(sm.prepare(arrow))
+
+
+WARM_DELAY = 3.0  # seconds the background read waits, so it does not slow the browser drawing the first page
+
+
+@dataclass(frozen=True)
+class _Warming:
+    """A background read of a run's contracts: ``go`` starts it at once, ``result`` holds the table."""
+
+    go: threading.Event
+    result: Future[Table]
+
+
+_WARMING: dict[tuple[str, str], _Warming] = {}
+_WARM_LOCK = threading.Lock()
+
+
+def _read_later(workspace: str, run_id: str, warming: _Warming) -> None:
+    """Read the run's contracts after ``WARM_DELAY``, or at once when a page asks for them.
+
+    Not at a lower CPU priority: the thread holds the GIL while pandas builds the frame, and a thread the OS seldom
+    schedules would then stall the server's other threads too.
+    """
+    warming.go.wait(WARM_DELAY)
+    try:
+        warming.result.set_result(_read_table(workspace, run_id))
+    except BaseException as exc:  # handed to whoever waits for the table, and shown there
+        warming.result.set_exception(exc)
+
+
+def warm(workspace: str, run_id: str, *, now: bool = False) -> Future[Table]:
+    """Start loading the run's contracts in the background (once), so the first filter change finds them ready.
+
+    The read waits ``WARM_DELAY`` seconds unless ``now`` (or a page asks for the contracts first). Returns the
+    read's future (the server waits on it at start).
+    """
+    key = (workspace, run_id)
+    with _WARM_LOCK:
+        if key in _WARMING:
+            warming = _WARMING[key]
+            if now:
+                warming.go.set()
+            return warming.result
+        for old in list(_WARMING)[:-1]:  # keep at most two runs, as the table cache does
+            del _WARMING[old]
+        warming = _WARMING[key] = _Warming(threading.Event(), Future())
+    if now:
+        warming.go.set()
+    threading.Thread(target=_read_later, args=(workspace, run_id, warming), name="procrisk-warm",
+                     daemon=True).start()
+    return warming.result
 
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the contracts…", ttl=TTL)
 def table(workspace: str, run_id: str) -> Table:
     """The run's contracts, only the columns the pages filter, sort and show (text read as dictionaries)."""
-    path = _run_file(workspace, run_id, "contract_scores")
-    present = set(pq.read_schema(path).names)
-    columns = [c for c in FRAME_COLUMNS if c in present]
-    arrow = pq.read_table(path, columns=columns, read_dictionary=[c for c in CATEGORICAL if c in present])
-    frame = arrow.to_pandas(date_as_object=False)
-    for name in CATEGORICAL:
-        if name in frame and not isinstance(frame[name].dtype, pd.CategoricalDtype):
-            frame[name] = _category(frame[name])
-    if "sector_label" not in frame:
-        frame["sector_label"] = _category(frame.get("cpv_division", pd.Series(pd.NA, index=frame.index)))
-    frame["band"] = frame["band"].cat.set_categories(list(BANDS), ordered=True)
-    dates = pd.to_datetime(frame.get("award_date"), errors="coerce")
-    frame["year"] = _category(dates.dt.year.astype("Int64").astype("string"))
-    return Table(frame)
+    with _WARM_LOCK:
+        pending = _WARMING.get((workspace, run_id))
+    if pending is not None:
+        pending.go.set()
+        if pending.result.exception() is None:  # waits for the read under way
+            return pending.result.result()
+    return _read_table(workspace, run_id)  # (again, if the background read failed: here its error is shown)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False, ttl=TTL)
@@ -146,29 +213,59 @@ def flagged_by(workspace: str, run_id: str, code: str) -> np.ndarray:
     return pq.read_table(path, columns=[code]).column(code).to_numpy() == 1
 
 
+@st.cache_resource(max_entries=4, show_spinner="Summarising the scoring run…", ttl=TTL)
+def overview(workspace: str, run_id: str) -> sm.Summaries:
+    """The run's overview summaries: read from the run (a few KB), else computed once from its contracts.
+
+    Runs written before summaries were stored have none; they are computed here from the same contracts frame
+    the filters use (the rule titles then come from the current catalogue).
+    """
+    stored = sm.read(Path(workspace) / "runs" / run_id)
+    if stored is not None:
+        return stored
+    from procrisk import api
+
+    titles = {r.code: r.title for r in api.load_catalogue()}
+    codes = pq.read_schema(_run_file(workspace, run_id, "contract_outcomes")).names
+    return sm.summarise(table(workspace, run_id).frame, fired(workspace, run_id),
+                        [(c, titles.get(c, c)) for c in codes])
+
+
 # -- filters ------------------------------------------------------------------------------------------------------
+
+
+def _bands_only(filters: Filters) -> bool:
+    """Whether the filters constrain nothing but the risk band (the summaries answer those)."""
+    return filters == Filters(bands=filters.bands)
+
+
+def _options(rows: list[dict[str, Any]]) -> Options:
+    """Options from the rows of a run's ``summary_options`` table (kind, value, title)."""
+    def kind(name: str) -> tuple[str, ...]:
+        return tuple(str(r["value"]) for r in rows if r["kind"] == name)
+
+    def date(name: str) -> dt.date | None:
+        found = kind(name)
+        return dt.date.fromisoformat(found[0]) if found else None
+
+    return Options(
+        bands=BANDS, sectors=kind("sector"), countries=kind("country"), buyers=kind("buyer"),
+        rules=tuple((str(r["value"]), str(r["title"])) for r in rows if r["kind"] == "rule"),
+        first_date=date("first_date"), last_date=date("last_date"), max_value=float(kind("max_value")[0]),
+    )
 
 
 @st.cache_data(max_entries=4, show_spinner=False, ttl=TTL)
 def options(workspace: str, run_id: str) -> Options:
-    """The values each filter offers (sorted; rules with their titles)."""
-    t = table(workspace, run_id)
-    f = t.frame
+    """The values each filter offers (sorted; rules with their titles).
 
-    def values(col: str) -> tuple[str, ...]:
-        return tuple(sorted(str(c) for c in f[col].cat.categories)) if col in f else ()
-
-    titles = {r.code: r.title for r in api.load_catalogue()}
-    codes = pq.read_schema(_run_file(workspace, run_id, "contract_outcomes")).names
-    dates = pd.to_datetime(f.get("award_date"), errors="coerce")
-    value = pd.to_numeric(f.get("award_value"), errors="coerce")
-    return Options(
-        bands=tuple(BANDS), sectors=values("sector_label"), countries=values("supplier_country"),
-        buyers=values("buyer_name"), rules=tuple((c, titles.get(c, c)) for c in sorted(codes)),
-        first_date=dates.min().date() if dates.notna().any() else None,
-        last_date=dates.max().date() if dates.notna().any() else None,
-        max_value=float(value.max()) if value.notna().any() else 0.0,
-    )
+    Read from the run's stored options with pyarrow alone (no pandas: the sidebar is drawn while it loads);
+    a run without summaries gets them from ``overview``.
+    """
+    path = Path(workspace) / "runs" / run_id / "summary_options.parquet"
+    if path.is_file():
+        return _options(pq.ParquetFile(path).read().to_pylist())
+    return _options(overview(workspace, run_id).options.to_dict("records"))
 
 
 def _isin(column: pd.Series, wanted: tuple[str, ...]) -> np.ndarray:
@@ -226,103 +323,76 @@ def positions(workspace: str, run_id: str, filters: Filters) -> np.ndarray:
     return np.flatnonzero(_mask(workspace, run_id, t, filters)).astype(np.int32)
 
 
-def _sort_key(t: Table, sort: str) -> np.ndarray:
-    """A float sort key for a column (dates as days; missing as NaN)."""
-    col = t.frame[sort]
-    if sort == "award_date":
-        return pd.to_datetime(col, errors="coerce").to_numpy(dtype="datetime64[D]").astype(np.float64)
-    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+def count(workspace: str, run_id: str, filters: Filters) -> int:
+    """How many contracts pass the filters."""
+    if _bands_only(filters):
+        return overview(workspace, run_id).count(filters.bands)
+    return len(positions(workspace, run_id, filters))
 
 
 @st.cache_data(max_entries=64, show_spinner=False, ttl=TTL)
 def page(workspace: str, run_id: str, filters: Filters, sort: str, descending: bool, start: int,
          size: int, *, with_fired: bool = True) -> pd.DataFrame:
-    """One page of the filtered contracts in the chosen order (missing values last), display columns only."""
+    """One page of the filtered contracts in the chosen order (missing values last), display columns only.
+
+    Ties keep row order, so consecutive pages neither repeat nor skip a contract.
+    """
+    if sort == "exposure" and descending and _bands_only(filters):
+        stored = overview(workspace, run_id).page(filters.bands, start, size, with_fired=with_fired)
+        if stored is not None:
+            return stored
     t = table(workspace, run_id)
     pos = positions(workspace, run_id, filters)
-    key = _sort_key(t, sort)[pos]
-    key = np.where(np.isnan(key), np.inf, -key if descending else key)
-    stop = min(start + size, len(pos))
-    if stop <= start:
-        chosen = pos[:0]
-    elif stop < len(pos) // 4:  # a partial sort is much cheaper than sorting a million rows
-        top = np.argpartition(key, stop - 1)[:stop]
-        chosen = pos[top[np.lexsort((pos[top], key[top]))][start:stop]]
-    else:
-        chosen = pos[np.lexsort((pos, key))[start:stop]]
-    cols = [c for c in TABLE_COLUMNS if c in t.frame]
-    out = t.frame.iloc[chosen][cols].reset_index(drop=True)
-    if with_fired:
-        lists = fired(workspace, run_id).take(pa.array(chosen, type=pa.int64())).to_pylist()
-        out["fired"] = [v or [] for v in lists]
-    for name in out.columns:
-        if isinstance(out[name].dtype, pd.CategoricalDtype):
-            out[name] = out[name].astype("string")
-    return out
+    chosen = sm.ordered(pos, sm.order_key(t.frame, sort, pos, descending), start, start + size)
+    return sm.rows(t.frame, chosen, sm.fired_lists(fired(workspace, run_id), chosen) if with_fired else None)
 
 
 @st.cache_data(max_entries=32, show_spinner=False, ttl=TTL)
 def summary(workspace: str, run_id: str, filters: Filters) -> dict[str, Any]:
     """KPIs of the filtered contracts: count, value by currency, high/critical share and value, mean coverage."""
+    if _bands_only(filters):
+        ov = overview(workspace, run_id)
+        return sm.kpis(ov.kpis, ov.rows, filters.bands)
     t = table(workspace, run_id)
-    pos = positions(workspace, run_id, filters)
-    frame = t.frame
-    value = pd.to_numeric(frame["award_value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[pos]
-    value = np.nan_to_num(value)
-    band = frame["band"].cat.codes.to_numpy()[pos]
-    risky = band >= BANDS.index("high")
-    if "currency" in frame:
-        names = [str(c) for c in frame["currency"].cat.categories] + [UNKNOWN]
-        codes = frame["currency"].cat.codes.to_numpy()[pos].astype(np.int64)
-        codes = np.where(codes < 0, len(names) - 1, codes)
-    else:
-        names, codes = [UNKNOWN], np.zeros(len(pos), dtype=np.int64)
-    totals = np.bincount(codes, weights=value, minlength=len(names))
-    risky_totals = np.bincount(codes[risky], weights=value[risky], minlength=len(names))
-    order = [i for i in np.argsort(-totals, kind="stable") if totals[i] > 0]
-    by_currency = pd.Series({names[i]: float(totals[i]) for i in order}, dtype=float)
-    risky_currency = {names[i]: float(risky_totals[i]) for i in order}
-    main = str(by_currency.index[0]) if len(by_currency) else ""
-    coverage = pd.to_numeric(frame["coverage"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[pos]
-    return {
-        "contracts": len(pos),
-        "all_contracts": t.rows,
-        "currency": main,
-        "spend": float(by_currency.iloc[0]) if main else 0.0,
-        "other_currencies": {str(k): float(v) for k, v in by_currency.iloc[1:].items()},
-        "high_critical": int(risky.sum()),
-        "high_critical_share": float(risky.mean()) if len(pos) else 0.0,
-        "high_critical_spend": float(risky_currency.get(main, 0.0)) if main else 0.0,
-        "high_critical_spend_share": float(risky_currency.get(main, 0.0) / by_currency.iloc[0])
-        if main and by_currency.iloc[0] else 0.0,
-        "coverage": float(np.nanmean(coverage)) if len(pos) and not np.isnan(coverage).all() else 0.0,
-        "bands": {b: int((band == i).sum()) for i, b in enumerate(BANDS)},
-    }
+    return sm.kpis(sm.kpi_cube(t.frame, positions(workspace, run_id, filters)), t.rows)
 
 
 @st.cache_data(max_entries=64, show_spinner=False, ttl=TTL)
 def breakdown(workspace: str, run_id: str, filters: Filters, dimension: str, measure: str,
               top: int = 12) -> pd.DataFrame:
     """Contracts, value or exposure per band for the ``top`` categories of a dimension (long format)."""
-    t = table(workspace, run_id)
-    pos = positions(workspace, run_id, filters)
-    col = t.frame[DIMENSIONS[dimension]]
-    cats = [str(c) for c in col.cat.categories] + [UNKNOWN]
-    codes = col.cat.codes.to_numpy()[pos].astype(np.int64)
-    codes = np.where(codes < 0, len(cats) - 1, codes)
-    band = t.frame["band"].cat.codes.to_numpy()[pos].astype(np.int64)
-    weights = None
-    if measure != "contracts":
-        weights = np.nan_to_num(pd.to_numeric(t.frame["award_value" if measure == "value" else "exposure"],
-                                              errors="coerce").to_numpy(dtype=float, na_value=np.nan)[pos])
-    grid = np.bincount(codes * len(BANDS) + band, weights=weights,
-                       minlength=len(cats) * len(BANDS)).reshape(len(cats), len(BANDS))
-    order = np.lexsort((-grid.sum(axis=1), -grid[:, 2:].sum(axis=1)))
-    order = [i for i in order if grid[i].sum() > 0][:top]
-    if dimension == "year":
-        order = sorted(order, key=lambda i: cats[i])
-    rows = [(cats[i], BANDS[b], float(grid[i, b]), rank) for rank, i in enumerate(order) for b in range(len(BANDS))]
-    return pd.DataFrame(rows, columns=["category", "band", "value", "rank"])
+    if _bands_only(filters):
+        cats, cells = sm.stored_grid(overview(workspace, run_id).breakdown, dimension, measure, filters.bands)
+    else:
+        t = table(workspace, run_id)
+        cats, cells = sm.grid(t.frame, positions(workspace, run_id, filters), dimension, measure)
+    return sm.breakdown(cats, cells, dimension, top)
+
+
+@st.cache_resource(max_entries=1, show_spinner="Reading the scores…", ttl=TTL)
+def scores(workspace: str, run_id: str) -> pa.Table:
+    """Every column of the run's contract scores, kept in Arrow (rows become pandas only when they are exported)."""
+    return pq.read_table(_run_file(workspace, run_id, "contract_scores"))
+
+
+def _store_dtype(arrow_type: pa.DataType) -> Any:
+    """The pandas dtype procrisk.store gives a run's column of this type (Workspace.run_table), None: the default."""
+    mapping = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
+               pa.string(): pd.StringDtype()}
+    return mapping.get(arrow_type)
+
+
+def _score_rows(arrow: pa.Table, pos: np.ndarray) -> pd.DataFrame:
+    """Rows ``pos`` of the contract scores with the dtypes the whole table has as procrisk.api.load_results reads it.
+
+    pandas picks some dtypes from the values (a column of integers with a missing value becomes float), so one row
+    with a missing value is borrowed for each column that has one, and dropped after the conversion.
+    """
+    borrowed = sorted({int(pc.index(pc.is_null(col), True).as_py()) for col in arrow.columns if col.null_count})
+    rows = np.concatenate([np.asarray(pos, dtype=np.int64), np.asarray(borrowed, dtype=np.int64)])
+    frame = arrow.take(pa.array(rows, type=pa.int64())).to_pandas(types_mapper=_store_dtype,
+                                                                  date_as_object=False)
+    return frame.iloc[:len(pos)].reset_index(drop=True)
 
 
 @st.cache_data(max_entries=32, show_spinner=False, ttl=TTL)
@@ -334,7 +404,9 @@ def filtered_export(workspace: str, run_id: str, filters: Filters, limit: int | 
     pos = pos[np.argsort(rank, kind="stable")]
     if limit is not None:
         pos = pos[:limit]
-    out = results(workspace, run_id).contracts.iloc[pos].reset_index(drop=True)
+    from procrisk.safety import neutralise_frame
+
+    out = _score_rows(scores(workspace, run_id), pos)
     for name in ("fired", "ilab_goods"):
         if name in out:
             out[name] = out[name].map(lambda v: ";".join(v) if v is not None and len(v) else "")
@@ -370,18 +442,24 @@ def report_bytes(workspace: str, run_id: str, filters: Filters, fmt: str) -> byt
 @st.cache_data(max_entries=64, show_spinner="Explaining…", ttl=TTL)
 def explanation(workspace: str, run_id: str, contract_id: str) -> api.Explanation:
     """Every finding of one contract: evidence, citation, action and the data missing for not-assessed rules."""
+    from procrisk import api
+
     return api.explain(contract_id, workspace, run_id, results=results(workspace, run_id))
 
 
 @st.cache_data(max_entries=64, show_spinner="Explaining…", ttl=TTL)
 def supplier_explanation(workspace: str, run_id: str, supplier: str) -> api.Explanation:
     """A supplier's own findings and the contracts that name it."""
+    from procrisk import api
+
     return api.explain_supplier(supplier, workspace, run_id, results=results(workspace, run_id))
 
 
 @st.cache_data(max_entries=4, show_spinner="Resolving supplier names…", ttl=TTL)
 def suppliers(workspace: str, run_id: str) -> pd.DataFrame:
     """Scored suppliers, riskiest exposure first, with their resolved name variants where known."""
+    from procrisk import api
+
     scored = results(workspace, run_id).suppliers.copy()
     try:
         resolved = api.list_suppliers(workspace)
@@ -420,6 +498,8 @@ def supplier_contracts(workspace: str, run_id: str, supplier_key: str) -> pd.Dat
 @st.cache_data(max_entries=32, show_spinner=False, ttl=TTL)
 def supply_chain(workspace: str, run_id: str, contract_ids: tuple[str, ...]) -> pd.DataFrame:
     """Buyer, subcontractors and countries of some contracts, read from the stored contracts (projected)."""
+    from procrisk import api
+
     ws = api.open_workspace(workspace)
     cols = ["contract_id", "buyer_name", "subcontractors", "delivery_country", "origin_country", "supplier_country"]
     frame = ws.read_table("contracts", columns=cols)
@@ -446,18 +526,24 @@ def catalogue_frame(workspace: str, run_id: str) -> pd.DataFrame:
 @st.cache_data(max_entries=4, show_spinner="Measuring what the data supports…", ttl=TTL)
 def coverage(workspace: str, run_id: str) -> pd.DataFrame:
     """Per rule: the share of rows it could assess and the fields that block it."""
+    from procrisk import api
+
     return api.coverage(workspace)
 
 
 @st.cache_data(max_entries=4, show_spinner="Finding the fields that would unlock most…", ttl=TTL)
 def field_gaps(workspace: str, run_id: str) -> pd.DataFrame:
     """Fields whose absence blocks the most rule weight."""
+    from procrisk import api
+
     return api.missing_fields(workspace)
 
 
 @st.cache_data(max_entries=8, show_spinner=False, ttl=TTL)
 def issues(workspace: str, batches: tuple[str, ...]) -> pd.DataFrame:
     """The data issues of the live batches (``batches`` only keys the cache)."""
+    from procrisk import api
+
     return api.read_issues(workspace)
 
 
@@ -470,6 +556,8 @@ def settings_text(base: Settings, rules: dict[str, dict[str, Any]], bands: dict[
 
     Raises ConfigError (with every problem named) when the result is not a valid settings file.
     """
+    from procrisk.rules.settings import parse_settings
+
     data = base.as_dict()
     for name in ("source", "sha256"):
         data.pop(name, None)
@@ -495,6 +583,9 @@ def settings_text(base: Settings, rules: dict[str, dict[str, Any]], bands: dict[
 @st.cache_data(max_entries=16, show_spinner="Re-scoring…", ttl=TTL)
 def what_if(workspace: str, run_id: str, text: str) -> pd.DataFrame:
     """The run re-scored under the settings ``text`` from its stored outcome matrix (no re-run of the rules)."""
+    from procrisk import api
+    from procrisk.rules.settings import parse_settings
+
     settings = parse_settings(yaml.safe_load(text), name="what-if settings")
     return api.what_if(results(workspace, run_id), settings)
 
@@ -533,6 +624,8 @@ def mapping_path(workspace: str, file_name: str) -> Path:
 
 def saved_mapping(workspace: str, file_name: str) -> Mapping | None:
     """The mapping saved for files of this name, if any (an unreadable one is ignored)."""
+    from procrisk.ingest.mapping import load_mapping
+
     path = mapping_path(workspace, file_name)
     if not path.is_file():
         return None
@@ -544,13 +637,17 @@ def saved_mapping(workspace: str, file_name: str) -> Mapping | None:
 
 def save_mapping(workspace: str, file_name: str, mapping: Mapping) -> Path:
     """Save a mapping in the workspace so the next upload of a file with this name starts from it."""
+    from procrisk.ingest.mapping import dump_mapping
+
     path = mapping_path(workspace, file_name)
-    atomic_write_bytes(path, dump_mapping(mapping, source=Path(file_name).name).encode("utf-8"))
+    store.atomic_write_bytes(path, dump_mapping(mapping, source=Path(file_name).name).encode("utf-8"))
     return path
 
 
 def clear() -> None:
     """Forget every cached read (after an ingest or a new scoring run)."""
+    with _WARM_LOCK:
+        _WARMING.clear()
     st.cache_data.clear()
     st.cache_resource.clear()
 

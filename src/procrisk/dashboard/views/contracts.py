@@ -8,6 +8,7 @@ import streamlit as st
 
 from procrisk.dashboard import components as ui
 from procrisk.dashboard import data, state
+from procrisk.dashboard.filters import filter_panel
 from procrisk.errors import ProcriskError
 
 P = "ct"
@@ -72,8 +73,8 @@ def render() -> None:
     if run is None:
         ui.no_run(data.status(ws))
         return
-    filters = ui.filter_panel(data.options(ws, run))
-    total = len(data.positions(ws, run, filters))
+    filters = filter_panel(data.options(ws, run))
+    total = data.count(ws, run, filters)
     left, mid, right, last = st.columns([2, 1, 1, 1])
     sort = left.selectbox("Sort by", list(state.SORTS), format_func=state.SORTS.get, key=key("sort"),
                           bind="query-params")

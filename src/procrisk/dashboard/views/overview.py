@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from procrisk.dashboard import components as ui
-from procrisk.dashboard import data, state, views
+from procrisk.dashboard import data, filters, state, views
 
 P = "ov"
 MEASURES = {"contracts": "Contracts", "value": "Award value", "exposure": "Exposure"}
@@ -15,16 +14,20 @@ TOP = 15
 
 
 def render() -> None:
-    """The overview page."""
+    """The overview page (the sidebar goes first: the browser draws it while pandas and the charts load)."""
     ws = state.workspace()
     st.title("Overview")
     run = data.latest_run(ws)
     if run is None:
+        from procrisk.dashboard import components as ui
+
         ui.no_run(data.status(ws))
         return
-    filters = ui.filter_panel(data.options(ws, run))
-    summary = data.summary(ws, run, filters)
-    st.caption(f"Scoring run {run} · {filters.describe()}")
+    chosen = filters.filter_panel(data.options(ws, run))
+    from procrisk.dashboard import components as ui
+
+    summary = data.summary(ws, run, chosen)
+    st.caption(f"Scoring run {run} · {chosen.describe()}")
     ui.kpis(summary)
     ui.band_counts(summary["bands"])
     measure = st.segmented_control("Measure", list(MEASURES), format_func=MEASURES.get, default="contracts",
@@ -34,13 +37,14 @@ def render() -> None:
     left, right = st.columns(2)
     for i, (dimension, title) in enumerate(CHARTS):
         with left if i % 2 == 0 else right:
-            ui.band_chart(data.breakdown(ws, run, filters, dimension, measure), title, measure)
+            ui.band_chart(data.breakdown(ws, run, chosen, dimension, measure), title, measure)
     st.subheader("Top exposures (risk x value)")
-    top = data.page(ws, run, filters, "exposure", True, 0, TOP, with_fired=False)
+    top = data.page(ws, run, chosen, "exposure", True, 0, TOP, with_fired=False)
     picked = ui.contracts_grid(top, key=state.prefixed(P, "top"))
     if picked:
         st.switch_page(views.page("contracts"), query_params={"contract": picked})
     st.caption("Select a row to open its explanation on the Contracts page.")
+    data.warm(ws, run)
 
 
 render()

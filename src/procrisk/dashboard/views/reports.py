@@ -6,6 +6,7 @@ import streamlit as st
 
 from procrisk.dashboard import components as ui
 from procrisk.dashboard import data, state
+from procrisk.dashboard.filters import filter_panel
 
 P = "rp"
 FORMATS = {"xlsx": ("Excel evidence pack", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -40,7 +41,7 @@ def render() -> None:
     if run is None:
         ui.no_run(data.status(ws))
         return
-    filters = ui.filter_panel(data.options(ws, run))
+    filters = filter_panel(data.options(ws, run))
     summary = data.summary(ws, run, filters)
     st.markdown(f"**{summary['contracts']:,} contracts** in the export ({ui.md(filters.describe())}), "
                 f"from scoring run `{ui.md(run)}`.")
