@@ -35,6 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dayfirst", "auto", "How to read dates like 03/04/2025: auto (decide per column), day, or month."),
     Setting("compression", "zstd", "Parquet compression codec for stored tables."),
     Setting("max_upload_mb", 200, "Largest file the dashboard accepts, in megabytes."),
+    Setting("workers", 0, "Threads that score row batches and processes that read big OCDS JSON Lines files; "
+            "0 means the CPUs this process may use (at most 4 threads, 2 processes); 1 turns parallel work off."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 ENV_PREFIX = "PROCRISK_"
@@ -116,7 +118,24 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
             msg = f"unknown setting '{key}'; {_suggest(key, list(_BY_NAME))}allowed: {', '.join(_BY_NAME)}"
             raise ConfigError(msg)
         values[key] = _convert(_BY_NAME[key], value, "option")
+    if values["workers"] < 0:
+        msg = f"setting 'workers' must be 0 (automatic) or a positive number, got {values['workers']!r}"
+        raise ConfigError(msg)
     if values["dayfirst"] not in {"auto", "day", "month"}:
         msg = f"setting 'dayfirst' must be auto, day or month, got {values['dayfirst']!r}"
         raise ConfigError(msg)
     return Config(values)
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def parallel_workers(cap: int) -> int:
+    """Workers for parallel work: the ``workers`` setting (``PROCRISK_WORKERS``), else the CPUs, at most ``cap``."""
+    chosen = load_config().workers
+    return max(1, min(chosen or available_cpus(), cap))

@@ -6,7 +6,6 @@ without copying batches; results come back in input order so that outcome rows s
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 from collections import deque
@@ -14,22 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
+from procrisk.config import parallel_workers
+
 T = TypeVar("T")
 R = TypeVar("R")
 
-WORKERS_ENV = "PROCRISK_WORKERS"
-
-
 def default_workers() -> int:
-    """Threads that evaluate batches: ``$PROCRISK_WORKERS``, else the CPUs this process may use (at most 4)."""
-    env = os.environ.get(WORKERS_ENV, "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 4))
+    """Threads that evaluate batches: the ``workers`` setting (``PROCRISK_WORKERS``), else the CPUs, at most 4."""
+    return parallel_workers(4)
 
 
 class Prefetched:

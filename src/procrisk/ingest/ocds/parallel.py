@@ -20,6 +20,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from procrisk.config import parallel_workers
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
 from procrisk.ingest.ocds.sources import Unit, _open, _release_ocid, is_plain_release, loads
@@ -96,12 +97,8 @@ def _results(data: bytes, batch: Batch, member: str, row_base: int) -> list[Line
 
 
 def worker_count() -> int:
-    """How many worker processes to use: one per CPU this process may run on, at most MAX_WORKERS."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return min(cpus, MAX_WORKERS)
+    """How many worker processes to use: the ``workers`` setting, else one per CPU, at most MAX_WORKERS."""
+    return parallel_workers(MAX_WORKERS)
 
 
 class LinePool:

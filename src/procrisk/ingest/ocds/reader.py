@@ -28,11 +28,13 @@ from __future__ import annotations
 import gc
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from procrisk.errors import InputFileError
 from procrisk.ingest.ocds.flatten import Flat
 from procrisk.ingest.ocds.issues import IssueSink, write_issues
 from procrisk.ingest.ocds.parallel import line_pool
@@ -232,6 +234,11 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
     with _gc_paused():
         try:
             reader.run(read_sink)
+        except BrokenProcessPool:
+            msg = (f"{name}: a worker process reading this file stopped before it finished (often for lack of "
+                   "memory); nothing was stored. Free memory and ingest again, or set PROCRISK_WORKERS=1 to "
+                   "read it in one process")
+            raise InputFileError(msg) from None
         finally:
             if source.lines is not None:
                 source.lines.close()
