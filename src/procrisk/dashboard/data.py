@@ -528,7 +528,7 @@ def coverage(workspace: str, run_id: str) -> pd.DataFrame:
     """Per rule: the share of rows it could assess and the fields that block it."""
     from procrisk import api
 
-    return api.coverage(workspace)
+    return api.coverage(workspace, run_id=run_id)
 
 
 @st.cache_data(max_entries=4, show_spinner="Finding the fields that would unlock most…", ttl=TTL)
@@ -536,7 +536,7 @@ def field_gaps(workspace: str, run_id: str) -> pd.DataFrame:
     """Fields whose absence blocks the most rule weight."""
     from procrisk import api
 
-    return api.missing_fields(workspace)
+    return api.missing_fields(workspace, run_id=run_id)
 
 
 @st.cache_data(max_entries=8, show_spinner=False, ttl=TTL)
