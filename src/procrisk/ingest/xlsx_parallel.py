@@ -191,6 +191,11 @@ class LargeSheet:
         None if the sheet cannot be cut safely; iterating raises :class:`PartFailed` if a part cannot be read.
         Parsing runs ahead in threads while the caller works on the parts already handed out.
         """
+        copies = self._split()
+        return None if copies is None else self._parsed(copies)
+
+    def _split(self) -> list[io.BytesIO] | None:
+        """The sheet cut at row tags into standalone part copies, or None if it cannot be cut safely."""
         found = self._sheet_xml()
         if found is None:
             return None
@@ -201,7 +206,7 @@ class LargeSheet:
             return None
         copies = self._copies(cuts)
         self._xml, self._bounds = None, None  # the copies hold the rows now; let the inflated XML go
-        return self._parsed(copies)
+        return copies
 
     def _parsed(self, copies: list[io.BytesIO]) -> Iterator[tuple[int, int, Rows]]:
         """Parse the copies in threads and hand out each part's cells in order."""
@@ -219,16 +224,9 @@ class LargeSheet:
     def rows(self) -> Rows | None:
         """All cells as ``to_python(skip_empty_area=False)`` gives them, parsed in parallel parts (None if the
         sheet cannot be cut safely: the caller then reads it whole)."""
-        found = self._sheet_xml()
-        if found is None:
+        copies = self._split()
+        if copies is None:
             return None
-        xml, start, end = found
-        parts = max(_WORKERS, -(-(end - start) // _PART_BYTES))
-        cuts = _cuts(xml, start, end, parts)
-        if cuts is None or len(cuts) < 3:
-            return None
-        copies = self._copies(cuts)
-        self._xml, self._bounds = None, None  # the copies hold the rows now; let the inflated XML go
         try:
             with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
                 pieces = list(pool.map(lambda buffer: _parse(buffer, self.name), copies))
