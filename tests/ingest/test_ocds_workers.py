@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import REAL
 
+from helpers import REAL
 from procrisk.config import load_config
 from procrisk.errors import ConfigError, InputFileError
 from procrisk.ingest.ocds import parallel, read_ocds
