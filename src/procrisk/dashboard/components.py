@@ -92,11 +92,11 @@ def band_chart(frame: pd.DataFrame, title: str, measure: str) -> None:
         "height": {"step": ROW_STEP},
         "encoding": {
             "y": {"field": "category", "type": "nominal", "sort": order, "title": None,
-                  "axis": {"labelLimit": 240, "labelOverlap": False}},
+                  "axis": {"labelLimit": 200, "labelOverlap": False}},
             "x": {"field": "value", "type": "quantitative", "title": label, "stack": "zero"},
             "color": {"field": "band", "type": "nominal",
                       "scale": {"domain": list(BANDS), "range": [BAND_COLOURS[b] for b in BANDS]},
-                      "legend": {"orient": "bottom", "title": None, "columns": 4}},
+                      "legend": {"orient": "bottom", "direction": "horizontal", "title": None}},
             "order": {"field": "band_order", "type": "quantitative"},
             "tooltip": [{"field": "category", "type": "nominal", "title": title},
                         {"field": "band", "type": "nominal"},
