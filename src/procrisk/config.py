@@ -35,8 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dayfirst", "auto", "How to read dates like 03/04/2025: auto (decide per column), day, or month."),
     Setting("compression", "zstd", "Parquet compression codec for stored tables."),
     Setting("max_upload_mb", 200, "Largest file the dashboard accepts, in megabytes."),
-    Setting("workers", 0, "Threads that score row batches and processes that read big OCDS JSON Lines files; "
-            "0 means the CPUs this process may use (at most 4 threads, 2 processes); 1 turns parallel work off."),
+    Setting("workers", 0, "Threads and processes for parallel work (scoring batches, ingest columns and sheet "
+            "parts, big OCDS JSON Lines files); 0 means the CPUs this process may use; 1 turns parallel work off."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 ENV_PREFIX = "PROCRISK_"

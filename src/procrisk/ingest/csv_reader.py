@@ -22,7 +22,6 @@ import codecs
 import contextlib
 import csv
 import io
-import os
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from procrisk.config import parallel_workers
 from procrisk.errors import InputFileError, UsageError
 from procrisk.ingest.headers import SCAN_ROWS, find_header, finish_table
 from procrisk.ingest.normalise.series import string_buffers
@@ -449,7 +449,7 @@ def _fast_body(source: _Source, layout: _Layout) -> _Body:
         if len(starts) != rows:
             raise _Ragged  # quotes the parity rule cannot follow (a stray " inside a value)
         lines = layout.first_line + starts
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=parallel_workers(4)) as pool:
         columns = list(pool.map(_blank_to_null, table.columns))
     return _Body(columns, lines, empty, [])
 

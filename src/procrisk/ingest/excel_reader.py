@@ -16,7 +16,6 @@ import contextlib
 import datetime as dt
 import gc
 import itertools
-import os
 import re
 import zipfile
 from collections import defaultdict
@@ -30,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from procrisk.config import parallel_workers
 from procrisk.errors import InputFileError, UsageError
 from procrisk.ingest.headers import SCAN_ROWS, HeaderChoice, find_header, finish_table
 from procrisk.ingest.raw import RawTable
@@ -180,7 +180,7 @@ def _columns_text(body: list[list[object]], width: int) -> list[pa.Array]:
     text = pa.concat_arrays(pieces) if pieces else pa.array([], _TEXT)
     grid = position.reshape(len(body), width)
     indices = [pa.array(np.ascontiguousarray(grid[:, j])) for j in range(width)]
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # Arrow's take frees the GIL
+    with ThreadPoolExecutor(max_workers=parallel_workers(4)) as pool:  # Arrow's take frees the GIL
         return list(pool.map(text.take, indices))
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from procrisk.config import parallel_workers
 from procrisk.errors import InputFileError, UsageError
 from procrisk.ingest.extras import extras_json
 from procrisk.ingest.mapping import Mapping, propose_mapping
@@ -36,7 +36,6 @@ Progress = Callable[[str, float], None]
 # A row with none of these (and no key) describes nothing: it is quarantined, never given a generated key.
 _IDENTITY = {"contracts": ("contract_id", "title", "description", "supplier_name", "supplier_id"),
              "suppliers": ("supplier_id", "supplier_name", "registration_ids")}
-_WORKERS = min(2, os.cpu_count() or 1)  # columns normalised at once
 _ROW = "_row"  # position of the input row in its RawTable; shared by the rows one input row splits into
 
 
@@ -185,7 +184,7 @@ def _normalise(
                             rows=source_rows, required=column.required, allowed=column.allowed)
         return result, found, name_key(result.values) if name == "supplier_name" else None
 
-    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=parallel_workers(2)) as pool:
         for i, (name, done) in enumerate(zip(columns, pool.map(work, columns), strict=True)):
             if done is None:
                 continue

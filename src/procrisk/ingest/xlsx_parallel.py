@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import io
 import itertools
-import os
 import re
-import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -25,10 +23,11 @@ from pathlib import Path
 
 from python_calamine import CalamineSheet, CalamineWorkbook
 
+from procrisk.config import parallel_workers
+from procrisk.ingest.xlsx_safety import seek_member_data
+
 PARALLEL_MIN_BYTES = 32 * 1024**2  # sheet XML below this is read whole: splitting would not pay
 _PART_BYTES = 48 * 1024**2  # aim for parts of about this size (at least one per worker)
-_WORKERS = max(1, min(4, os.cpu_count() or 1))
-_LOCAL_HEADER = 30
 _SHEET_DATA = re.compile(rb"<sheetData\b[^>]*>")
 _SHEET_DATA_END = b"</sheetData>"
 _ROW = b"<row"
@@ -45,12 +44,7 @@ Rows = list[list[Cell]]
 def _inflate(path: Path, info: zipfile.ZipInfo) -> bytes:
     """The unpacked bytes of one deflated member (its size was already checked against zip bombs)."""
     with path.open("rb") as fh:
-        fh.seek(info.header_offset)
-        local = fh.read(_LOCAL_HEADER)
-        if len(local) < _LOCAL_HEADER or local[:4] != b"PK\x03\x04":
-            raise zipfile.BadZipFile(f"bad local header for {info.filename}")
-        name_length, extra_length = struct.unpack("<HH", local[26:30])
-        fh.seek(info.header_offset + _LOCAL_HEADER + name_length + extra_length)
+        seek_member_data(fh, info)
         packed = fh.read(info.compress_size)
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     data = inflater.decompress(packed, info.file_size + 1)
@@ -200,7 +194,7 @@ class LargeSheet:
         if found is None:
             return None
         xml, start, end = found
-        parts = max(_WORKERS, -(-(end - start) // _PART_BYTES))
+        parts = max(parallel_workers(4), -(-(end - start) // _PART_BYTES))
         cuts = _cuts(xml, start, end, parts)
         if cuts is None or len(cuts) < 3:
             return None
@@ -210,7 +204,7 @@ class LargeSheet:
 
     def _parsed(self, copies: list[io.BytesIO]) -> Iterator[tuple[int, int, Rows]]:
         """Parse the copies in threads and hand out each part's cells in order."""
-        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+        with ThreadPoolExecutor(max_workers=parallel_workers(4)) as pool:
             futures = [pool.submit(_parse, buffer, self.name) for buffer in copies]
             copies.clear()  # each copy is freed once its part is parsed
             for future in futures:
@@ -228,7 +222,7 @@ class LargeSheet:
         if copies is None:
             return None
         try:
-            with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+            with ThreadPoolExecutor(max_workers=parallel_workers(4)) as pool:
                 pieces = list(pool.map(lambda buffer: _parse(buffer, self.name), copies))
         except Exception:  # any trouble with a part: the caller reads the sheet whole instead
             return None

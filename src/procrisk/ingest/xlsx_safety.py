@@ -24,6 +24,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
@@ -172,6 +173,16 @@ def _utf16_decoder(head: bytes) -> codecs.IncrementalDecoder | None:
     return codecs.getincrementaldecoder(encoding)() if encoding else None
 
 
+def seek_member_data(fh: BinaryIO, info: zipfile.ZipInfo) -> None:
+    """Move ``fh`` (the open archive) to the first packed byte of member ``info``, past its local header."""
+    fh.seek(info.header_offset)
+    local = fh.read(_LOCAL_HEADER)
+    if len(local) < _LOCAL_HEADER or local[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    fh.seek(info.header_offset + _LOCAL_HEADER + name_length + extra_length)
+
+
 def _member_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> Iterator[bytes]:
     """The unpacked bytes of one member, in chunks, never more than its declared size.
 
@@ -184,12 +195,7 @@ def _member_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> It
                 yield chunk
         return
     with path.open("rb") as fh:
-        fh.seek(info.header_offset)
-        local = fh.read(_LOCAL_HEADER)
-        if len(local) < _LOCAL_HEADER or local[:4] != b"PK\x03\x04":
-            raise zipfile.BadZipFile(f"bad local header for {info.filename}")
-        name_length, extra_length = struct.unpack("<HH", local[26:30])
-        fh.seek(info.header_offset + _LOCAL_HEADER + name_length + extra_length)
+        seek_member_data(fh, info)
         inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         left, produced = info.compress_size, 0
         while left > 0 and not inflater.eof:
