@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import shutil
 import zipfile
@@ -12,7 +13,7 @@ import pytest
 
 from procrisk.errors import InputFileError, UsageError
 from procrisk.ingest import xlsx_safety
-from procrisk.ingest.excel_reader import _columns_text, cell_text, list_sheets, read_excel
+from procrisk.ingest.excel_reader import _all_strings_text, _columns_text, cell_text, list_sheets, read_excel
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 REGISTER = HERE / "excel_title-rows-merged-header.xlsx"
@@ -235,3 +236,30 @@ def test_bulk_conversion_matches_cell_by_cell() -> None:
         expected = [cell_text(r[j]) for r in rows]
         assert column.to_pylist() == expected, j
     assert columns[4].to_pylist() == ["123456789012.25", "1e-07", "1.152921504606847e+18"]
+
+
+REAL_TABULAR = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "tabular"
+
+
+@pytest.mark.parametrize("path", sorted(REAL_TABULAR.glob("*.csv")), ids=lambda p: p.name)
+def test_all_string_grid_converts_like_cell_by_cell_on_real_registers(path: Path) -> None:
+    """A grid of strings only (real register cells, blanks and padding kept) takes the one-pass join path
+    and gives, column by column, the text :func:`cell_text` gives each cell."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    width = max(map(len, rows))
+    rows = [[*row, *([""] * (width - len(row)))] for row in rows]
+    rows[1][0] = "  \t "  # whitespace only reads as missing
+    rows[2][1] = "Zürich — 東京 😀"
+    assert _all_strings_text(rows, len(rows) * width) is not None  # the one-pass path is the one tested
+    columns = _columns_text([list(r) for r in rows], width)
+    for j, column in enumerate(columns):
+        assert column.to_pylist() == [cell_text(r[j]) for r in rows], j
+
+
+def test_strings_holding_a_nul_fall_back_to_the_grouped_conversion() -> None:
+    """A NUL inside a cell (impossible in XML text, but calamine is not ours) still converts cell by cell."""
+    rows = [["a\x00b", " ", "c"], ["", "d\x00", "\x00"]]
+    assert _all_strings_text([list(r) for r in rows], 6) is None
+    columns = _columns_text([list(r) for r in rows], 3)
+    assert [c.to_pylist() for c in columns] == [["a\x00b", None], [None, "d\x00"], ["c", "\x00"]]
