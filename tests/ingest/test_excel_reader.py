@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import shutil
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -263,3 +264,43 @@ def test_strings_holding_a_nul_fall_back_to_the_grouped_conversion() -> None:
     assert _all_strings_text([list(r) for r in rows], 6) is None
     columns = _columns_text([list(r) for r in rows], 3)
     assert [c.to_pylist() for c in columns] == [["a\x00b", None], [None, "d\x00"], ["c", "\x00"]]
+
+
+@pytest.mark.parametrize("read_ahead", [False, True], ids=["inline", "read-ahead"])
+def test_marks_are_found_at_every_chunk_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 read_ahead: bool) -> None:
+    """A DTD mark or an error value is found wherever it falls against the scan's chunk edges, whether the
+    part is unpacked inline or a chunk ahead in a thread; the unpacked bytes kept are the part's bytes."""
+    monkeypatch.setattr(xlsx_safety, "_CHUNK", 64)
+    monkeypatch.setattr(xlsx_safety, "_READ_AHEAD_BYTES", 0 if read_ahead else 1 << 40)
+    filler = b"<row><c><v>1</v></c></row>" * 12
+    for mark, forbidden in ((b"<!ENTITY", True), (b"<v>#N/A</v>", False)):
+        for shift in range(0, 70, 3):
+            data = b"<sheetData>" + filler[:shift] + mark + filler + b"</sheetData>"
+            path = tmp_path / f"m{shift}.zip"
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr("xl/worksheets/sheet1.xml", data)
+            with zipfile.ZipFile(path) as zf:
+                info = zf.getinfo("xl/worksheets/sheet1.xml")
+                keep = bytearray(info.file_size)
+                if forbidden:
+                    with pytest.raises(InputFileError, match="DTD or entity"):
+                        xlsx_safety._scan_part(zf, info, path, keep)
+                else:
+                    assert xlsx_safety._scan_part(zf, info, path, keep) is True
+                    assert bytes(keep) == data
+
+
+def test_read_ahead_hands_on_the_producers_error() -> None:
+    """An exception while unpacking in the background thread is raised to the scan, and the thread ends."""
+    def chunks() -> Iterator[bytes]:
+        yield b"<a>"
+        raise zipfile.BadZipFile("cut short")
+
+    reader = xlsx_safety._read_ahead(chunks())
+    assert next(reader) == b"<a>"
+    with pytest.raises(zipfile.BadZipFile, match="cut short"):
+        next(reader)
+    stopped = xlsx_safety._read_ahead(iter([b"x"] * 100), depth=1)
+    assert next(stopped) == b"x"
+    stopped.close()  # the consumer gives up early: the producer stops instead of blocking on a full queue

@@ -17,8 +17,11 @@ scanned nor opened by anything in procrisk.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import posixpath
+import queue
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -39,6 +42,8 @@ _CHUNK = 4 * 1024 * 1024
 _SMALL_PART_LIMIT = 64 * 1024**2  # [Content_Types].xml, the workbook part and its rels are parsed whole
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
 _ERROR_MARK = b"<v>#"  # the value of an error cell (#N/A, #DIV/0!); rare otherwise, so a cheap first filter
+_READ_AHEAD_BYTES = 16 * 1024**2  # parts at least this large unpacked are inflated in a background thread
+_END = object()  # the read-ahead queue's end marker
 _OVERLAP = 16  # bytes kept from one chunk to the next so that a mark split across chunks is still found
 _LOCAL_HEADER = 30
 _SCANNED = (".xml", ".rels", ".vml")
@@ -223,28 +228,82 @@ def _checked_size(produced: int, info: zipfile.ZipInfo, path: Path) -> int:
     return produced
 
 
+def _read_ahead(chunks: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
+    """The same chunks, produced up to ``depth`` ahead in a background thread (zlib frees the GIL while
+    inflating, so unpacking overlaps the byte scan); the producer's exceptions are raised here."""
+    ready: queue.Queue[object] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        """Queue ``item`` unless the consumer has stopped; whether it was queued."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        """Run the chunk iterator to its end, an exception or the consumer's stop."""
+        try:
+            for chunk in chunks:
+                if not offer(chunk):
+                    return
+            offer(_END)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            offer(exc)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="xlsx-inflate", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _found(marks: tuple[bytes, ...], chunk: bytes, edge: bytes) -> bool:
+    """Whether any mark is in ``chunk`` or in ``edge`` (the bytes around the previous chunk's end)."""
+    return any(edge.find(mark) >= 0 or chunk.find(mark) >= 0 for mark in marks)
+
+
 def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, keep: bytearray | None = None) -> bool:
     """Stream one XML part looking for a DTD or entity declaration; return whether it holds error cells.
 
     ``keep`` (as long as the part) receives the unpacked bytes on the way, for a reader that needs them.
+    Each chunk is searched where it lies, and the join with the chunk before separately (``_OVERLAP``
+    bytes either side, longer than any mark), so no chunk is copied; large parts are unpacked a chunk ahead
+    in a thread.
     """
     has_errors, carry = False, b""
     decoder: codecs.IncrementalDecoder | None = None
     filled = 0
-    for number, raw in enumerate(_member_chunks(zf, info, path)):
-        if number == 0:
-            decoder = _utf16_decoder(raw[:2])
-        if keep is not None:
-            keep[filled:filled + len(raw)] = raw
-            filled += len(raw)
-        chunk = decoder.decode(raw).encode("utf-8") if decoder is not None else raw
-        window = carry + chunk if carry else chunk
-        if any(window.find(mark) >= 0 for mark in _FORBIDDEN):
-            raise _fail(path, f"{info.filename} contains a DTD or entity declaration (an XML bomb or an "
-                              "external-entity attack), which a real workbook never has; it was not read")
-        if not has_errors and window.find(_ERROR_MARK) >= 0:
-            has_errors = True
-        carry = window[-_OVERLAP:]
+    chunks = _member_chunks(zf, info, path)
+    if info.file_size >= _READ_AHEAD_BYTES:
+        chunks = _read_ahead(chunks)
+    with contextlib.closing(chunks):
+        for number, raw in enumerate(chunks):
+            if number == 0:
+                decoder = _utf16_decoder(raw[:2])
+            if keep is not None:
+                keep[filled:filled + len(raw)] = raw
+                filled += len(raw)
+            chunk = decoder.decode(raw).encode("utf-8") if decoder is not None else raw
+            edge = carry + chunk[:_OVERLAP]
+            if _found(_FORBIDDEN, chunk, edge):
+                raise _fail(path, f"{info.filename} contains a DTD or entity declaration (an XML bomb or an "
+                                  "external-entity attack), which a real workbook never has; it was not read")
+            if not has_errors and _found((_ERROR_MARK,), chunk, edge):
+                has_errors = True
+            carry = chunk[-_OVERLAP:] if len(chunk) >= _OVERLAP else (carry + chunk)[-_OVERLAP:]
     if keep is not None:
         del keep[filled:]  # a part that unpacked short keeps only what it holds
     return has_errors
