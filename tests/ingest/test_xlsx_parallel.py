@@ -153,3 +153,35 @@ def test_rows_without_numbers_are_read_whole(tmp_path: Path, in_parts: None, mon
     expected = _whole(path, monkeypatch)
     xlsx_safety._checked.clear()
     _same(read_excel(path), expected)
+
+
+@pytest.mark.parametrize("markup", ["<!-- a note -->", "<![CDATA[late]]>"], ids=["comment", "cdata"])
+def test_sheets_with_comments_or_cdata_are_flagged_by_the_scan_and_read_whole(
+    tmp_path: Path, in_parts: None, monkeypatch: pytest.MonkeyPatch, markup: str,
+) -> None:
+    """The safety scan notes a CDATA section or comment in a sheet (the parts reader then declines to cut
+    it, exactly as when it searched the XML itself), and the table equals the whole read."""
+    path = tmp_path / "markup.xlsx"
+    _shared_strings_workbook(path)
+    with zipfile.ZipFile(path) as src:
+        parts = {i.filename: src.read(i.filename) for i in src.infolist()}
+    member = "xl/worksheets/sheet1.xml"
+    if "CDATA" in markup:
+        parts[member] = parts[member].replace(b'<c r="A5"><v>5</v></c>', b'<c r="A5" t="inlineStr"><is><t>'
+                                              + markup.encode() + b"</t></is></c>", 1)
+    else:
+        parts[member] = parts[member].replace(b'<row r="7">', markup.encode() + b'<row r="7">', 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+    xlsx_safety._checked.clear()
+    info = xlsx_safety.check_xlsx(path)
+    assert info.unusual_parts == frozenset({member})
+    assert xlsx_parallel.large_sheet(path, member, "Data", None, True).pieces() is None  # type: ignore[union-attr]
+    assert xlsx_parallel.large_sheet(path, member, "Data").pieces() is None  # type: ignore[union-attr]
+    expected = _whole(path, monkeypatch)
+    xlsx_safety._checked.clear()
+    _same(read_excel(path), expected)
+    plain = tmp_path / "plain.xlsx"
+    _shared_strings_workbook(plain)
+    assert xlsx_safety.check_xlsx(plain).unusual_parts == frozenset()

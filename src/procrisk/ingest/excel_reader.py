@@ -334,7 +334,7 @@ def _candidate(
     sheet is loaded whole, so that an empty top does not hide data further down.
     """
     member = info.sheet_parts.get(name, "")
-    large = large_sheet(path, member, name, kept.pop(member, None))
+    large = large_sheet(path, member, name, kept.pop(member, None), member in info.unusual_parts)
     if large is not None:
         head = large.head(_HEAD_ROWS + 5)
         if head is not None and head.height:

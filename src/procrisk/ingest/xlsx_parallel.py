@@ -119,10 +119,13 @@ class PartFailed(Exception):  # noqa: N818 - internal signal: read the sheet who
 class LargeSheet:
     """One large worksheet read in parts: a quick view of its first rows, then all of its cells."""
 
-    def __init__(self, path: Path, member: str, name: str, xml: bytes | bytearray | None = None) -> None:
-        """Remember where the sheet is; ``xml`` is its unpacked XML when the safety scan kept it."""
+    def __init__(self, path: Path, member: str, name: str, xml: bytes | bytearray | None = None,
+                 unusual: bool | None = None) -> None:
+        """Remember where the sheet is; ``xml`` is its unpacked XML when the safety scan kept it, ``unusual``
+        whether the scan saw CDATA sections or comments in it (None: not known, look)."""
         self.path, self.member, self.name = path, member, name
         self._xml: bytes | bytearray | None = xml
+        self._unusual = unusual
         self._bounds: tuple[int, int] | None = None
         self._looked = False
 
@@ -139,7 +142,9 @@ class LargeSheet:
                 return None  # the whole-sheet read reports the damage in its own words
             opening = _SHEET_DATA.search(self._xml)
             closing = self._xml.rfind(_SHEET_DATA_END)
-            unsafe = b"<![CDATA[" in self._xml or b"<!--" in self._xml
+            unsafe = self._unusual
+            if unsafe is None:
+                unsafe = b"<![CDATA[" in self._xml or b"<!--" in self._xml
             if opening is not None and closing >= opening.end() and not unsafe:
                 self._bounds = (opening.end(), closing)
         if self._bounds is None or self._xml is None:
@@ -229,10 +234,12 @@ class LargeSheet:
         return _join(pieces)
 
 
-def large_sheet(path: Path, member: str, name: str, xml: bytes | bytearray | None = None) -> LargeSheet | None:
+def large_sheet(path: Path, member: str, name: str, xml: bytes | bytearray | None = None,
+                unusual: bool | None = None) -> LargeSheet | None:
     """A LargeSheet for a sheet whose XML is big enough to be worth reading in parts, else None.
 
-    ``xml`` is the sheet's unpacked XML if the caller already has it (from the safety scan).
+    ``xml`` is the sheet's unpacked XML if the caller already has it (from the safety scan), ``unusual``
+    whether the scan saw CDATA sections or comments in it (None when not known).
     """
     with zipfile.ZipFile(path) as zf:
         try:
@@ -241,7 +248,7 @@ def large_sheet(path: Path, member: str, name: str, xml: bytes | bytearray | Non
             return None
     if info.file_size < PARALLEL_MIN_BYTES or info.compress_type != zipfile.ZIP_DEFLATED:
         return None
-    return LargeSheet(path, member, name, xml)
+    return LargeSheet(path, member, name, xml, unusual)
 
 
 def read_sheet_rows(path: Path, member: str, name: str) -> Rows | None:

@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
@@ -40,7 +40,9 @@ MAX_COMPRESSION_RATIO = 200  # unpacked / packed size of one member
 RATIO_MIN_BYTES = 1024**2  # members smaller than this unpacked cannot be a bomb and are not ratio-checked
 _CHUNK = 4 * 1024 * 1024
 _SMALL_PART_LIMIT = 64 * 1024**2  # [Content_Types].xml, the workbook part and its rels are parsed whole
+_MARKUP = b"<!"  # starts every mark below: one search per chunk, the others only where it occurs
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
+_UNUSUAL = (b"<![CDATA[", b"<!--")  # legal, but a sheet holding them is not cut into parts
 _ERROR_MARK = b"<v>#"  # the value of an error cell (#N/A, #DIV/0!); rare otherwise, so a cheap first filter
 _READ_AHEAD_BYTES = 16 * 1024**2  # parts at least this large unpacked are inflated in a background thread
 _END = object()  # the read-ahead queue's end marker
@@ -62,6 +64,7 @@ class XlsxInfo:
 
     sheet_parts: dict[str, str]  # sheet name -> zip member of its XML, in workbook order
     error_parts: frozenset[str]  # sheet members that may hold error cells (calamine reads those as empty)
+    unusual_parts: frozenset[str] = frozenset()  # sheet members holding CDATA sections or comments
 
 
 _checked: dict[tuple[str, int, int], XlsxInfo] = {}
@@ -275,15 +278,25 @@ def _found(marks: tuple[bytes, ...], chunk: bytes, edge: bytes) -> bool:
     return any(edge.find(mark) >= 0 or chunk.find(mark) >= 0 for mark in marks)
 
 
-def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, keep: bytearray | None = None) -> bool:
-    """Stream one XML part looking for a DTD or entity declaration; return whether it holds error cells.
+class _PartScan(NamedTuple):
+    """What the scan of one part found besides its safety."""
+
+    has_errors: bool  # an error cell value (``<v>#``) was seen
+    unusual: bool  # a CDATA section or a comment was seen
+
+
+def _scan_part(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, keep: bytearray | None = None,
+) -> _PartScan:
+    """Stream one XML part looking for a DTD or entity declaration; return whether it holds error cells
+    and CDATA sections or comments.
 
     ``keep`` (as long as the part) receives the unpacked bytes on the way, for a reader that needs them.
     Each chunk is searched where it lies, and the join with the chunk before separately (``_OVERLAP``
     bytes either side, longer than any mark), so no chunk is copied; large parts are unpacked a chunk ahead
     in a thread.
     """
-    has_errors, carry = False, b""
+    has_errors, unusual, carry = False, False, b""
     decoder: codecs.IncrementalDecoder | None = None
     filled = 0
     chunks = _member_chunks(zf, info, path)
@@ -298,15 +311,18 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, keep: byt
                 filled += len(raw)
             chunk = decoder.decode(raw).encode("utf-8") if decoder is not None else raw
             edge = carry + chunk[:_OVERLAP]
-            if _found(_FORBIDDEN, chunk, edge):
-                raise _fail(path, f"{info.filename} contains a DTD or entity declaration (an XML bomb or an "
-                                  "external-entity attack), which a real workbook never has; it was not read")
+            if _found((_MARKUP,), chunk, edge):  # rare in a sheet: only then look for each kind
+                if _found(_FORBIDDEN, chunk, edge):
+                    raise _fail(path, f"{info.filename} contains a DTD or entity declaration (an XML bomb or "
+                                      "an external-entity attack), which a real workbook never has; it was not "
+                                      "read")
+                unusual = unusual or _found(_UNUSUAL, chunk, edge)
             if not has_errors and _found((_ERROR_MARK,), chunk, edge):
                 has_errors = True
             carry = chunk[-_OVERLAP:] if len(chunk) >= _OVERLAP else (carry + chunk)[-_OVERLAP:]
     if keep is not None:
         del keep[filled:]  # a part that unpacked short keeps only what it holds
-    return has_errors
+    return _PartScan(has_errors, unusual)
 
 
 def _scan(path: Path, kept: dict[str, bytearray] | None = None) -> XlsxInfo:
@@ -324,7 +340,7 @@ def _scan(path: Path, kept: dict[str, bytearray] | None = None) -> XlsxInfo:
             raise _fail(path, f"the workbook is damaged: sheet '{missing[0]}' has no data in the file; "
                               f"{_SAVE_AGAIN}")
         sheets = set(parts.values())
-        errors = set()
+        errors, unusual = set(), set()
         unpacked: dict[str, bytearray] = {}
         for info in zf.infolist():
             if not info.filename.lower().endswith(_SCANNED):
@@ -332,11 +348,14 @@ def _scan(path: Path, kept: dict[str, bytearray] | None = None) -> XlsxInfo:
             keep = None
             if kept is not None and info.filename in sheets and info.file_size >= KEEP_MIN_BYTES:
                 keep = unpacked[info.filename] = bytearray(info.file_size)
-            if _scan_part(zf, info, path, keep) and info.filename in sheets:
+            found = _scan_part(zf, info, path, keep)
+            if found.has_errors and info.filename in sheets:
                 errors.add(info.filename)
+            if found.unusual and info.filename in sheets:
+                unusual.add(info.filename)
     if kept is not None:
         kept.update(unpacked)
-    return XlsxInfo(parts, frozenset(errors))
+    return XlsxInfo(parts, frozenset(errors), frozenset(unusual))
 
 
 def check_xlsx(path: Path, kept: dict[str, bytearray] | None = None) -> XlsxInfo:
