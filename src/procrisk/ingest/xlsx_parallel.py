@@ -12,12 +12,13 @@ might number differently) makes :func:`read_sheet_rows` return None and the call
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -68,11 +69,14 @@ def _cuts(xml: bytes, start: int, end: int, parts: int) -> list[int] | None:
     return cuts
 
 
-def _workbook_copy(zf: zipfile.ZipFile, member: str, pieces: list[memoryview], others: dict[str, bytes]) -> io.BytesIO:
-    """An uncompressed copy of the workbook whose sheet ``member`` holds the concatenated ``pieces``."""
+def _workbook_copy(
+    infos: list[zipfile.ZipInfo], member: str, pieces: list[memoryview], others: dict[str, bytes],
+) -> io.BytesIO:
+    """An uncompressed copy of the workbook (members ``infos``) whose sheet ``member`` holds the concatenated
+    ``pieces``."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
-        for info in zf.infolist():
+        for info in infos:
             if info.filename == member:
                 entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                 with out.open(entry, "w", force_zip64=True) as fh:  # streamed: the rows are not copied first
@@ -92,6 +96,11 @@ def _parse(buffer: io.BytesIO, name: str) -> tuple[Rows, tuple[int, int] | None]
         return sheet.to_python(skip_empty_area=True), sheet.start
     finally:
         book.close()
+
+
+def _parse_copy(make: Callable[[], io.BytesIO], name: str) -> tuple[Rows, tuple[int, int] | None]:
+    """Make one part's workbook copy and parse it (see :func:`_parse`)."""
+    return _parse(make(), name)
 
 
 def _join(pieces: list[tuple[Rows, tuple[int, int] | None]]) -> Rows | None:
@@ -151,17 +160,19 @@ class LargeSheet:
             return None
         return self._xml, *self._bounds
 
-    def _copies(self, cuts: list[int]) -> list[io.BytesIO]:
-        """Workbook copies holding the sheet's rows between successive cuts."""
+    def _copies(self, cuts: list[int]) -> list[Callable[[], io.BytesIO]]:
+        """Makers of the workbook copies holding the sheet's rows between successive cuts (each copy is made
+        when asked for, so that the parse threads make them while other parts are parsed)."""
         xml, start, end = self._sheet_xml() or (b"", 0, 0)
         view = memoryview(xml)
         head, tail = view[:start], view[end:]
         with zipfile.ZipFile(self.path) as zf:
+            infos = zf.infolist()
             others = {i.filename: _EMPTY_SHEET if _SHEET_PART.match(i.filename) else zf.read(i.filename)
-                      for i in zf.infolist()
+                      for i in infos
                       if i.filename != self.member and i.filename.lower().endswith((".xml", ".rels"))}
-            return [_workbook_copy(zf, self.member, [head, view[a:b], tail], others)
-                    for a, b in itertools.pairwise(cuts)]
+        return [functools.partial(_workbook_copy, infos, self.member, [head, view[a:b], tail], others)
+                for a, b in itertools.pairwise(cuts)]
 
     def head(self, rows: int) -> CalamineSheet | None:
         """The sheet cut after its first ``rows`` row elements (merged ranges kept), or None if that fails."""
@@ -176,7 +187,7 @@ class LargeSheet:
             at += len(_ROW)
         cut = positions[rows] if len(positions) > rows else end
         try:
-            book = CalamineWorkbook.from_filelike(self._copies([start, cut])[0])
+            book = CalamineWorkbook.from_filelike(self._copies([start, cut])[0]())
             try:
                 return book.get_sheet_by_name(self.name)
             finally:
@@ -193,8 +204,8 @@ class LargeSheet:
         copies = self._split()
         return None if copies is None else self._parsed(copies)
 
-    def _split(self) -> list[io.BytesIO] | None:
-        """The sheet cut at row tags into standalone part copies, or None if it cannot be cut safely."""
+    def _split(self) -> list[Callable[[], io.BytesIO]] | None:
+        """The sheet cut at row tags into makers of standalone part copies, or None if it cannot be cut safely."""
         found = self._sheet_xml()
         if found is None:
             return None
@@ -204,14 +215,14 @@ class LargeSheet:
         if cuts is None or len(cuts) < 3:
             return None
         copies = self._copies(cuts)
-        self._xml, self._bounds = None, None  # the copies hold the rows now; let the inflated XML go
+        self._xml, self._bounds = None, None  # the copy makers hold the XML now; it goes with the last of them
         return copies
 
-    def _parsed(self, copies: list[io.BytesIO]) -> Iterator[tuple[int, int, Rows]]:
-        """Parse the copies in threads and hand out each part's cells in order."""
+    def _parsed(self, copies: list[Callable[[], io.BytesIO]]) -> Iterator[tuple[int, int, Rows]]:
+        """Make and parse the copies in threads and hand out each part's cells in order."""
         with ThreadPoolExecutor(max_workers=parallel_workers(4)) as pool:
-            futures = [pool.submit(_parse, buffer, self.name) for buffer in copies]
-            copies.clear()  # each copy is freed once its part is parsed
+            futures = [pool.submit(_parse_copy, make, self.name) for make in copies]
+            copies.clear()  # each copy (and at last the XML) is freed once its part is parsed
             for future in futures:
                 try:
                     rows, first = future.result()
@@ -228,7 +239,7 @@ class LargeSheet:
             return None
         try:
             with ThreadPoolExecutor(max_workers=parallel_workers(4)) as pool:
-                pieces = list(pool.map(lambda buffer: _parse(buffer, self.name), copies))
+                pieces = list(pool.map(lambda make: _parse_copy(make, self.name), copies))
         except Exception:  # any trouble with a part: the caller reads the sheet whole instead
             return None
         return _join(pieces)
