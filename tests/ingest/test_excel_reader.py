@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import random
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -304,3 +305,16 @@ def test_read_ahead_hands_on_the_producers_error() -> None:
     stopped = xlsx_safety._read_ahead(iter([b"x"] * 100), depth=1)
     assert next(stopped) == b"x"
     stopped.close()  # the consumer gives up early: the producer stops instead of blocking on a full queue
+
+
+def test_rare_byte_search_equals_the_plain_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan's search through a mark's rare byte answers as ``find`` does: marks at the start, the end,
+    after near misses (``&#233;`` before ``<v>#``), and with so many near misses that the plain search
+    takes over."""
+    monkeypatch.setattr(xlsx_safety, "_RARE_HITS", 5)
+    pick = random.Random(7)
+    pieces = [b"<v>", b"#", b"&#233;", b"<", b"!", b"<!", b"v>", b"x", b"<v>#", b"<!--", b"</c>"]
+    for _ in range(3000):
+        data = b"".join(pick.choice(pieces) for _ in range(pick.randrange(0, 12)))
+        for mark, rare in ((b"<v>#", 3), (b"<!", 1)):
+            assert xlsx_safety._holds(data, mark, rare) == (data.find(mark) >= 0), (data, mark)

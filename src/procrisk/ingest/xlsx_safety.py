@@ -43,6 +43,7 @@ _SMALL_PART_LIMIT = 64 * 1024**2  # [Content_Types].xml, the workbook part and i
 _MARKUP = b"<!"  # starts every mark below: one search per chunk, the others only where it occurs
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
 _UNUSUAL = (b"<![CDATA[", b"<!--")  # legal, but a sheet holding them is not cut into parts
+_RARE_HITS = 4096  # hits of a mark's rare byte in one chunk before the plain search takes over
 _ERROR_MARK = b"<v>#"  # the value of an error cell (#N/A, #DIV/0!); rare otherwise, so a cheap first filter
 _READ_AHEAD_BYTES = 16 * 1024**2  # parts at least this large unpacked are inflated in a background thread
 _END = object()  # the read-ahead queue's end marker
@@ -278,6 +279,25 @@ def _found(marks: tuple[bytes, ...], chunk: bytes, edge: bytes) -> bool:
     return any(edge.find(mark) >= 0 or chunk.find(mark) >= 0 for mark in marks)
 
 
+def _holds(data: bytes, mark: bytes, rare: int) -> bool:
+    """Whether ``mark`` is in ``data``, found through its byte at ``rare``, one that XML seldom holds.
+
+    A one-byte search runs at memory speed (memchr), ten times faster than a search for a short mark
+    whose first byte is ``<``; each hit is checked in place. Where the rare byte turns out to be common
+    the plain search takes over, so the result is always that of ``data.find(mark) >= 0``.
+    """
+    byte = mark[rare:rare + 1]
+    at, hits = data.find(byte, rare), 0
+    while at >= 0:
+        if data.startswith(mark, at - rare):
+            return True
+        hits += 1
+        if hits > _RARE_HITS:
+            return data.find(mark, at - rare) >= 0
+        at = data.find(byte, at + 1)
+    return False
+
+
 class _PartScan(NamedTuple):
     """What the scan of one part found besides its safety."""
 
@@ -311,13 +331,13 @@ def _scan_part(
                 filled += len(raw)
             chunk = decoder.decode(raw).encode("utf-8") if decoder is not None else raw
             edge = carry + chunk[:_OVERLAP]
-            if _found((_MARKUP,), chunk, edge):  # rare in a sheet: only then look for each kind
+            if edge.find(_MARKUP) >= 0 or _holds(chunk, _MARKUP, 1):  # rare: only then look for each kind
                 if _found(_FORBIDDEN, chunk, edge):
                     raise _fail(path, f"{info.filename} contains a DTD or entity declaration (an XML bomb or "
                                       "an external-entity attack), which a real workbook never has; it was not "
                                       "read")
                 unusual = unusual or _found(_UNUSUAL, chunk, edge)
-            if not has_errors and _found((_ERROR_MARK,), chunk, edge):
+            if not has_errors and (edge.find(_ERROR_MARK) >= 0 or _holds(chunk, _ERROR_MARK, 3)):
                 has_errors = True
             carry = chunk[-_OVERLAP:] if len(chunk) >= _OVERLAP else (carry + chunk)[-_OVERLAP:]
     if keep is not None:
