@@ -185,3 +185,24 @@ def test_sheets_with_comments_or_cdata_are_flagged_by_the_scan_and_read_whole(
     plain = tmp_path / "plain.xlsx"
     _shared_strings_workbook(plain)
     assert xlsx_safety.check_xlsx(plain).unusual_parts == frozenset()
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.name)
+def test_part_copies_without_merged_ranges_read_the_same_cells(path: Path, in_parts: None) -> None:
+    """The empty ``<mergeCells>`` put before the rows of a part copy (so that calamine does not read the
+    rows twice looking for merged ranges) changes no cell: each sheet, copied whole both ways, reads the same
+    rows from the same start, and only the merged ranges differ."""
+    info = xlsx_safety.check_xlsx(path)
+    for name, member in info.sheet_parts.items():
+        sheet = xlsx_parallel.large_sheet(path, member, name)
+        assert sheet is not None
+        found = sheet._sheet_xml()
+        if found is None:
+            continue
+        _, start, end = found
+        plain = xlsx_parallel._parse_copy(sheet._copies([start, end])[0], name)
+        quick = xlsx_parallel._parse_copy(sheet._copies([start, end], merges=False)[0], name)
+        assert quick == plain
+        book = CalamineWorkbook.from_filelike(sheet._copies([start, end], merges=False)[0]())
+        assert book.get_sheet_by_name(name).merged_cell_ranges == []
+        book.close()

@@ -31,6 +31,7 @@ PARALLEL_MIN_BYTES = 32 * 1024**2  # sheet XML below this is read whole: splitti
 _PART_BYTES = 48 * 1024**2  # aim for parts of about this size (at least one per worker)
 _SHEET_DATA = re.compile(rb"<sheetData\b[^>]*>")
 _SHEET_DATA_END = b"</sheetData>"
+_NO_MERGES = b"<mergeCells></mergeCells>"  # ends calamine's search for merged ranges before the rows
 _ROW = b"<row"
 _SHEET_PART = re.compile(r"^xl/(worksheets|chartsheets|dialogsheets|macrosheets)/[^/]+\.xml$", re.IGNORECASE)
 _ROW_NUMBER = re.compile(rb"""<row\b[^>]*?\br\s*=\s*["'](\d+)["']""")
@@ -70,7 +71,7 @@ def _cuts(xml: bytes, start: int, end: int, parts: int) -> list[int] | None:
 
 
 def _workbook_copy(
-    infos: list[zipfile.ZipInfo], member: str, pieces: list[memoryview], others: dict[str, bytes],
+    infos: list[zipfile.ZipInfo], member: str, pieces: list[memoryview | bytes], others: dict[str, bytes],
 ) -> io.BytesIO:
     """An uncompressed copy of the workbook (members ``infos``) whose sheet ``member`` holds the concatenated
     ``pieces``."""
@@ -136,6 +137,7 @@ class LargeSheet:
         self._xml: bytes | bytearray | None = xml
         self._unusual = unusual
         self._bounds: tuple[int, int] | None = None
+        self._data_tag = 0  # where the <sheetData> tag starts
         self._looked = False
 
     def _sheet_xml(self) -> tuple[bytes | bytearray, int, int] | None:
@@ -155,23 +157,32 @@ class LargeSheet:
             if unsafe is None:
                 unsafe = b"<![CDATA[" in self._xml or b"<!--" in self._xml
             if opening is not None and closing >= opening.end() and not unsafe:
-                self._bounds = (opening.end(), closing)
+                self._bounds, self._data_tag = (opening.end(), closing), opening.start()
         if self._bounds is None or self._xml is None:
             return None
         return self._xml, *self._bounds
 
-    def _copies(self, cuts: list[int]) -> list[Callable[[], io.BytesIO]]:
+    def _copies(self, cuts: list[int], *, merges: bool = True) -> list[Callable[[], io.BytesIO]]:
         """Makers of the workbook copies holding the sheet's rows between successive cuts (each copy is made
-        when asked for, so that the parse threads make them while other parts are parsed)."""
+        when asked for, so that the parse threads make them while other parts are parsed).
+
+        Without ``merges`` an empty ``<mergeCells>`` goes just before ``<sheetData>``: calamine looks for a
+        sheet's merged ranges by reading its XML up to the first ``<mergeCells>``, which would otherwise be a
+        second pass over all of the part's rows; the parts' merged ranges are never used (the header's come
+        from :meth:`head`), and the cells read the same (tested).
+        """
         xml, start, end = self._sheet_xml() or (b"", 0, 0)
         view = memoryview(xml)
-        head, tail = view[:start], view[end:]
+        head: list[memoryview | bytes] = [view[:start]]
+        if not merges:
+            head = [view[:self._data_tag], _NO_MERGES, view[self._data_tag:start]]
+        tail = view[end:]
         with zipfile.ZipFile(self.path) as zf:
             infos = zf.infolist()
             others = {i.filename: _EMPTY_SHEET if _SHEET_PART.match(i.filename) else zf.read(i.filename)
                       for i in infos
                       if i.filename != self.member and i.filename.lower().endswith((".xml", ".rels"))}
-        return [functools.partial(_workbook_copy, infos, self.member, [head, view[a:b], tail], others)
+        return [functools.partial(_workbook_copy, infos, self.member, [*head, view[a:b], tail], others)
                 for a, b in itertools.pairwise(cuts)]
 
     def head(self, rows: int) -> CalamineSheet | None:
@@ -214,7 +225,7 @@ class LargeSheet:
         cuts = _cuts(xml, start, end, parts)
         if cuts is None or len(cuts) < 3:
             return None
-        copies = self._copies(cuts)
+        copies = self._copies(cuts, merges=False)
         self._xml, self._bounds = None, None  # the copy makers hold the XML now; it goes with the last of them
         return copies
 
