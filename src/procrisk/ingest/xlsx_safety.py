@@ -311,14 +311,14 @@ def _scan_part(
     """Stream one XML part looking for a DTD or entity declaration; return whether it holds error cells
     and CDATA sections or comments.
 
-    ``keep`` (as long as the part) receives the unpacked bytes on the way, for a reader that needs them.
+    ``keep`` (empty) receives the unpacked bytes on the way, for a reader that needs them; it grows by
+    appending (no zero-filled buffer of the declared size first, which costs a pass over the memory).
     Each chunk is searched where it lies, and the join with the chunk before separately (``_OVERLAP``
     bytes either side, longer than any mark), so no chunk is copied; large parts are unpacked a chunk ahead
     in a thread.
     """
     has_errors, unusual, carry = False, False, b""
     decoder: codecs.IncrementalDecoder | None = None
-    filled = 0
     chunks = _member_chunks(zf, info, path)
     if info.file_size >= _READ_AHEAD_BYTES:
         chunks = _read_ahead(chunks)
@@ -327,8 +327,7 @@ def _scan_part(
             if number == 0:
                 decoder = _utf16_decoder(raw[:2])
             if keep is not None:
-                keep[filled:filled + len(raw)] = raw
-                filled += len(raw)
+                keep += raw
             chunk = decoder.decode(raw).encode("utf-8") if decoder is not None else raw
             edge = carry + chunk[:_OVERLAP]
             if edge.find(_MARKUP) >= 0 or _holds(chunk, _MARKUP, 1):  # rare: only then look for each kind
@@ -340,8 +339,6 @@ def _scan_part(
             if not has_errors and (edge.find(_ERROR_MARK) >= 0 or _holds(chunk, _ERROR_MARK, 3)):
                 has_errors = True
             carry = chunk[-_OVERLAP:] if len(chunk) >= _OVERLAP else (carry + chunk)[-_OVERLAP:]
-    if keep is not None:
-        del keep[filled:]  # a part that unpacked short keeps only what it holds
     return _PartScan(has_errors, unusual)
 
 
@@ -367,7 +364,7 @@ def _scan(path: Path, kept: dict[str, bytearray] | None = None) -> XlsxInfo:
                 continue
             keep = None
             if kept is not None and info.filename in sheets and info.file_size >= KEEP_MIN_BYTES:
-                keep = unpacked[info.filename] = bytearray(info.file_size)
+                keep = unpacked[info.filename] = bytearray()
             found = _scan_part(zf, info, path, keep)
             if found.has_errors and info.filename in sheets:
                 errors.add(info.filename)
