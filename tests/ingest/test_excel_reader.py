@@ -308,7 +308,7 @@ def test_read_ahead_hands_on_the_producers_error() -> None:
 
 
 def test_rare_byte_search_equals_the_plain_search(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The scan's search through a mark's rare byte answers as ``find`` does: marks at the start, the end,
+    """The scan's searches through a mark's rare or last byte answer as ``find`` does: marks at the start, the end,
     after near misses (``&#233;`` before ``<v>#``), and with so many near misses that the plain search
     takes over."""
     monkeypatch.setattr(xlsx_safety, "_RARE_HITS", 5)
@@ -318,3 +318,4 @@ def test_rare_byte_search_equals_the_plain_search(monkeypatch: pytest.MonkeyPatc
         data = b"".join(pick.choice(pieces) for _ in range(pick.randrange(0, 12)))
         for mark, rare in ((b"<v>#", 3), (b"<!", 1)):
             assert xlsx_safety._holds(data, mark, rare) == (data.find(mark) >= 0), (data, mark)
+            assert xlsx_safety._holds_many(data, mark) == (data.find(mark) >= 0), (data, mark)
