@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -206,3 +207,27 @@ def test_part_copies_without_merged_ranges_read_the_same_cells(path: Path, in_pa
         book = CalamineWorkbook.from_filelike(sheet._copies([start, end], merges=False)[0]())
         assert book.get_sheet_by_name(name).merged_cell_ranges == []
         book.close()
+
+
+def test_part_copies_in_temporary_files_are_removed(tmp_path: Path, in_parts: None,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Part copies are written to a private temporary folder and nothing of it is left, whether the parts
+    are all read, read through ``rows()``, or the reader stops after the first part."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    path = tmp_path / "excel-like.xlsx"
+    _shared_strings_workbook(path)
+    assert read_excel(path).frame.shape[0] > 300
+    assert list(scratch.iterdir()) == []
+    member = "xl/worksheets/sheet1.xml"
+    assert xlsx_parallel.read_sheet_rows(path, member, "Data")
+    assert list(scratch.iterdir()) == []
+    sheet = xlsx_parallel.large_sheet(path, member, "Data")
+    assert sheet is not None
+    pieces = sheet.pieces()
+    assert pieces is not None
+    next(pieces)
+    assert len(list(scratch.iterdir())) == 1  # the folder of part copies, while parts are read
+    pieces.close()  # type: ignore[attr-defined]
+    assert list(scratch.iterdir()) == []

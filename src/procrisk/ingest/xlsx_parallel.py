@@ -16,6 +16,8 @@ import functools
 import io
 import itertools
 import re
+import shutil
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -41,6 +43,7 @@ _EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 
 Cell = object
 Rows = list[list[Cell]]
+Source = io.BytesIO | str  # a workbook copy in memory, or the name of its temporary file
 
 
 def _inflate(path: Path, info: zipfile.ZipInfo) -> bytes:
@@ -72,10 +75,15 @@ def _cuts(xml: bytes, start: int, end: int, parts: int) -> list[int] | None:
 
 def _workbook_copy(
     infos: list[zipfile.ZipInfo], member: str, pieces: list[memoryview | bytes], others: dict[str, bytes],
-) -> io.BytesIO:
+    file: str | None = None,
+) -> Source:
     """An uncompressed copy of the workbook (members ``infos``) whose sheet ``member`` holds the concatenated
-    ``pieces``."""
-    buffer = io.BytesIO()
+    ``pieces``: in memory, or written to ``file`` (its name is returned).
+
+    A part's copy goes to a file: calamine then reads it from the file itself, whereas an in-memory copy is
+    read through Python ``read`` calls that hold the GIL, about a quarter of a part's parse time.
+    """
+    buffer = io.BytesIO() if file is None else file
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
         for info in infos:
             if info.filename == member:
@@ -85,21 +93,30 @@ def _workbook_copy(
                         fh.write(piece)
             elif info.filename in others:
                 out.writestr(info.filename, others[info.filename])
-    buffer.seek(0)
+    if isinstance(buffer, io.BytesIO):
+        buffer.seek(0)
     return buffer
 
 
-def _parse(buffer: io.BytesIO, name: str) -> tuple[Rows, tuple[int, int] | None]:
-    """(rows of the part from its first filled cell, that cell's (row, column)) as calamine reads them."""
-    book = CalamineWorkbook.from_filelike(buffer)
+def _parse(source: Source, name: str) -> tuple[Rows, tuple[int, int] | None]:
+    """(rows of the part from its first filled cell, that cell's (row, column)) as calamine reads them; a copy
+    in a file is deleted once read."""
     try:
-        sheet = book.get_sheet_by_name(name)
-        return sheet.to_python(skip_empty_area=True), sheet.start
+        if isinstance(source, str):
+            book = CalamineWorkbook.from_path(source)
+        else:
+            book = CalamineWorkbook.from_filelike(source)
+        try:
+            sheet = book.get_sheet_by_name(name)
+            return sheet.to_python(skip_empty_area=True), sheet.start
+        finally:
+            book.close()
     finally:
-        book.close()
+        if isinstance(source, str):
+            Path(source).unlink(missing_ok=True)
 
 
-def _parse_copy(make: Callable[[], io.BytesIO], name: str) -> tuple[Rows, tuple[int, int] | None]:
+def _parse_copy(make: Callable[[], Source], name: str) -> tuple[Rows, tuple[int, int] | None]:
     """Make one part's workbook copy and parse it (see :func:`_parse`)."""
     return _parse(make(), name)
 
@@ -138,6 +155,7 @@ class LargeSheet:
         self._unusual = unusual
         self._bounds: tuple[int, int] | None = None
         self._data_tag = 0  # where the <sheetData> tag starts
+        self._folder: str | None = None  # the temporary folder of the part copies, while they exist
         self._looked = False
 
     def _sheet_xml(self) -> tuple[bytes | bytearray, int, int] | None:
@@ -162,9 +180,10 @@ class LargeSheet:
             return None
         return self._xml, *self._bounds
 
-    def _copies(self, cuts: list[int], *, merges: bool = True) -> list[Callable[[], io.BytesIO]]:
+    def _copies(self, cuts: list[int], *, merges: bool = True, folder: str | None = None) -> list[Callable[[], Source]]:
         """Makers of the workbook copies holding the sheet's rows between successive cuts (each copy is made
-        when asked for, so that the parse threads make them while other parts are parsed).
+        when asked for, so that the parse threads make them while other parts are parsed), in memory or as
+        files in ``folder``.
 
         Without ``merges`` an empty ``<mergeCells>`` goes just before ``<sheetData>``: calamine looks for a
         sheet's merged ranges by reading its XML up to the first ``<mergeCells>``, which would otherwise be a
@@ -182,8 +201,9 @@ class LargeSheet:
             others = {i.filename: _EMPTY_SHEET if _SHEET_PART.match(i.filename) else zf.read(i.filename)
                       for i in infos
                       if i.filename != self.member and i.filename.lower().endswith((".xml", ".rels"))}
-        return [functools.partial(_workbook_copy, infos, self.member, [*head, view[a:b], tail], others)
-                for a, b in itertools.pairwise(cuts)]
+        return [functools.partial(_workbook_copy, infos, self.member, [*head, view[a:b], tail], others,
+                                  None if folder is None else str(Path(folder) / f"part-{k}.xlsx"))
+                for k, (a, b) in enumerate(itertools.pairwise(cuts))]
 
     def head(self, rows: int) -> CalamineSheet | None:
         """The sheet cut after its first ``rows`` row elements (merged ranges kept), or None if that fails."""
@@ -198,7 +218,7 @@ class LargeSheet:
             at += len(_ROW)
         cut = positions[rows] if len(positions) > rows else end
         try:
-            book = CalamineWorkbook.from_filelike(self._copies([start, cut])[0]())
+            book = CalamineWorkbook.from_filelike(self._copies([start, cut])[0]())  # type: ignore[arg-type]
             try:
                 return book.get_sheet_by_name(self.name)
             finally:
@@ -215,8 +235,9 @@ class LargeSheet:
         copies = self._split()
         return None if copies is None else self._parsed(copies)
 
-    def _split(self) -> list[Callable[[], io.BytesIO]] | None:
-        """The sheet cut at row tags into makers of standalone part copies, or None if it cannot be cut safely."""
+    def _split(self) -> list[Callable[[], Source]] | None:
+        """The sheet cut at row tags into makers of standalone part copies (files in a private temporary folder,
+        removed by :meth:`_done`), or None if it cannot be cut safely."""
         found = self._sheet_xml()
         if found is None:
             return None
@@ -225,22 +246,32 @@ class LargeSheet:
         cuts = _cuts(xml, start, end, parts)
         if cuts is None or len(cuts) < 3:
             return None
-        copies = self._copies(cuts, merges=False)
+        self._folder = tempfile.mkdtemp(prefix="procrisk-xlsx-parts-")
+        copies = self._copies(cuts, merges=False, folder=self._folder)
         self._xml, self._bounds = None, None  # the copy makers hold the XML now; it goes with the last of them
         return copies
 
-    def _parsed(self, copies: list[Callable[[], io.BytesIO]]) -> Iterator[tuple[int, int, Rows]]:
+    def _done(self) -> None:
+        """Remove the folder of part copies (each copy is deleted once parsed; this catches the rest)."""
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def _parsed(self, copies: list[Callable[[], Source]]) -> Iterator[tuple[int, int, Rows]]:
         """Make and parse the copies in threads and hand out each part's cells in order."""
-        with ThreadPoolExecutor(max_workers=parallel_workers(4)) as pool:
-            futures = [pool.submit(_parse_copy, make, self.name) for make in copies]
-            copies.clear()  # each copy (and at last the XML) is freed once its part is parsed
-            for future in futures:
-                try:
-                    rows, first = future.result()
-                except Exception as exc:
-                    raise PartFailed(str(exc)) from exc
-                if first is not None and rows:
-                    yield first[0], first[1], rows
+        try:
+            with ThreadPoolExecutor(max_workers=parallel_workers(4)) as pool:
+                futures = [pool.submit(_parse_copy, make, self.name) for make in copies]
+                copies.clear()  # each copy (and at last the XML) is freed once its part is parsed
+                for future in futures:
+                    try:
+                        rows, first = future.result()
+                    except Exception as exc:
+                        raise PartFailed(str(exc)) from exc
+                    if first is not None and rows:
+                        yield first[0], first[1], rows
+        finally:
+            self._done()  # after the pool has finished every part it was given
 
     def rows(self) -> Rows | None:
         """All cells as ``to_python(skip_empty_area=False)`` gives them, parsed in parallel parts (None if the
@@ -253,6 +284,8 @@ class LargeSheet:
                 pieces = list(pool.map(lambda make: _parse_copy(make, self.name), copies))
         except Exception:  # any trouble with a part: the caller reads the sheet whole instead
             return None
+        finally:
+            self._done()
         return _join(pieces)
 
 
