@@ -231,3 +231,18 @@ def test_part_copies_in_temporary_files_are_removed(tmp_path: Path, in_parts: No
     assert len(list(scratch.iterdir())) == 1  # the folder of part copies, while parts are read
     pieces.close()  # type: ignore[attr-defined]
     assert list(scratch.iterdir()) == []
+
+
+def test_parts_stay_in_memory_without_a_temporary_folder(tmp_path: Path, in_parts: None,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no temporary folder can be made, the part copies are kept in memory and the table is the same."""
+    path = tmp_path / "excel-like.xlsx"
+    _shared_strings_workbook(path)
+    expected = _whole(path, monkeypatch)
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise PermissionError("read-only temporary folder")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    xlsx_safety._checked.clear()
+    _same(read_excel(path), expected)

@@ -246,7 +246,10 @@ class LargeSheet:
         cuts = _cuts(xml, start, end, parts)
         if cuts is None or len(cuts) < 3:
             return None
-        self._folder = tempfile.mkdtemp(prefix="procrisk-xlsx-parts-")
+        try:
+            self._folder = tempfile.mkdtemp(prefix="procrisk-xlsx-parts-")
+        except OSError:  # no writable temporary folder: the copies stay in memory
+            self._folder = None
         copies = self._copies(cuts, merges=False, folder=self._folder)
         self._xml, self._bounds = None, None  # the copy makers hold the XML now; it goes with the last of them
         return copies
