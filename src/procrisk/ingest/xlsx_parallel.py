@@ -3,8 +3,9 @@
 calamine parses a sheet in Rust without holding the GIL, but one sheet on one core. For a large sheet the
 sheet XML (already checked by :mod:`procrisk.ingest.xlsx_safety`) is inflated once and cut at ``<row``
 tags into a few pieces; each piece is wrapped, with the sheet's own opening and closing XML, into a small
-uncompressed copy of the workbook (same styles, shared strings and workbook parts) and the copies are
-parsed in threads at the same time. Rows keep their ``r`` numbers, so each cell lands where calamine puts
+uncompressed copy of the workbook (same styles, shared strings and workbook parts), written by the parse
+thread to a private temporary file just before calamine reads it, and the copies are parsed in threads at
+the same time. Rows keep their ``r`` numbers, so each cell lands where calamine puts
 it when it reads the whole sheet; the parts are joined back into the grid ``to_python(skip_empty_area=False)``
 returns. Anything unusual (rows without numbers, CDATA or comments in the sheet, prefixed tags calamine
 might number differently) makes :func:`read_sheet_rows` return None and the caller reads the sheet whole.
