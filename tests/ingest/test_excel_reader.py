@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import random
 import shutil
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +15,7 @@ import pytest
 
 from procrisk.errors import InputFileError, UsageError
 from procrisk.ingest import xlsx_safety
-from procrisk.ingest.excel_reader import _columns_text, cell_text, list_sheets, read_excel
+from procrisk.ingest.excel_reader import _all_strings_text, _columns_text, cell_text, list_sheets, read_excel
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 REGISTER = HERE / "excel_title-rows-merged-header.xlsx"
@@ -235,3 +238,84 @@ def test_bulk_conversion_matches_cell_by_cell() -> None:
         expected = [cell_text(r[j]) for r in rows]
         assert column.to_pylist() == expected, j
     assert columns[4].to_pylist() == ["123456789012.25", "1e-07", "1.152921504606847e+18"]
+
+
+REAL_TABULAR = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "tabular"
+
+
+@pytest.mark.parametrize("path", sorted(REAL_TABULAR.glob("*.csv")), ids=lambda p: p.name)
+def test_all_string_grid_converts_like_cell_by_cell_on_real_registers(path: Path) -> None:
+    """A grid of strings only (real register cells, blanks and padding kept) takes the one-pass join path
+    and gives, column by column, the text :func:`cell_text` gives each cell."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    width = max(map(len, rows))
+    rows = [[*row, *([""] * (width - len(row)))] for row in rows]
+    rows[1][0] = "  \t "  # whitespace only reads as missing
+    rows[2][1] = "Zürich — 東京 😀"
+    assert _all_strings_text(rows, len(rows) * width) is not None  # the one-pass path is the one tested
+    columns = _columns_text([list(r) for r in rows], width)
+    for j, column in enumerate(columns):
+        assert column.to_pylist() == [cell_text(r[j]) for r in rows], j
+
+
+def test_strings_holding_a_nul_fall_back_to_the_grouped_conversion() -> None:
+    """A NUL inside a cell (impossible in XML text, but calamine is not ours) still converts cell by cell."""
+    rows = [["a\x00b", " ", "c"], ["", "d\x00", "\x00"]]
+    assert _all_strings_text([list(r) for r in rows], 6) is None
+    columns = _columns_text([list(r) for r in rows], 3)
+    assert [c.to_pylist() for c in columns] == [["a\x00b", None], [None, "d\x00"], ["c", "\x00"]]
+
+
+@pytest.mark.parametrize("read_ahead", [False, True], ids=["inline", "read-ahead"])
+def test_marks_are_found_at_every_chunk_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 read_ahead: bool) -> None:
+    """A DTD mark or an error value is found wherever it falls against the scan's chunk edges, whether the
+    part is unpacked inline or a chunk ahead in a thread; the unpacked bytes kept are the part's bytes."""
+    monkeypatch.setattr(xlsx_safety, "_CHUNK", 64)
+    monkeypatch.setattr(xlsx_safety, "_READ_AHEAD_BYTES", 0 if read_ahead else 1 << 40)
+    filler = b"<row><c><v>1</v></c></row>" * 12
+    for mark, forbidden in ((b"<!ENTITY", True), (b"<v>#N/A</v>", False)):
+        for shift in range(0, 70, 3):
+            data = b"<sheetData>" + filler[:shift] + mark + filler + b"</sheetData>"
+            path = tmp_path / f"m{shift}.zip"
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr("xl/worksheets/sheet1.xml", data)
+            with zipfile.ZipFile(path) as zf:
+                info = zf.getinfo("xl/worksheets/sheet1.xml")
+                keep = bytearray()
+                if forbidden:
+                    with pytest.raises(InputFileError, match="DTD or entity"):
+                        xlsx_safety._scan_part(zf, info, path, keep)
+                else:
+                    assert xlsx_safety._scan_part(zf, info, path, keep) == (True, False)
+                    assert bytes(keep) == data
+
+
+def test_read_ahead_hands_on_the_producers_error() -> None:
+    """An exception while unpacking in the background thread is raised to the scan, and the thread ends."""
+    def chunks() -> Iterator[bytes]:
+        yield b"<a>"
+        raise zipfile.BadZipFile("cut short")
+
+    reader = xlsx_safety._read_ahead(chunks())
+    assert next(reader) == b"<a>"
+    with pytest.raises(zipfile.BadZipFile, match="cut short"):
+        next(reader)
+    stopped = xlsx_safety._read_ahead(iter([b"x"] * 100), depth=1)
+    assert next(stopped) == b"x"
+    stopped.close()  # the consumer gives up early: the producer stops instead of blocking on a full queue
+
+
+def test_rare_byte_search_equals_the_plain_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan's searches through a mark's rare or last byte answer as ``find`` does: marks at the start, the end,
+    after near misses (``&#233;`` before ``<v>#``), and with so many near misses that the plain search
+    takes over."""
+    monkeypatch.setattr(xlsx_safety, "_RARE_HITS", 5)
+    pick = random.Random(7)
+    pieces = [b"<v>", b"#", b"&#233;", b"<", b"!", b"<!", b"v>", b"x", b"<v>#", b"<!--", b"</c>"]
+    for _ in range(3000):
+        data = b"".join(pick.choice(pieces) for _ in range(pick.randrange(0, 12)))
+        for mark, rare in ((b"<v>#", 3), (b"<!", 1)):
+            assert xlsx_safety._holds(data, mark, rare) == (data.find(mark) >= 0), (data, mark)
+            assert xlsx_safety._holds_many(data, mark) == (data.find(mark) >= 0), (data, mark)

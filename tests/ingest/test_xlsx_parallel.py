@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -151,5 +152,97 @@ def test_rows_without_numbers_are_read_whole(tmp_path: Path, in_parts: None, mon
     _shared_strings_workbook(path, numbered=False)
     assert xlsx_parallel.read_sheet_rows(path, "xl/worksheets/sheet1.xml", "Data") is None
     expected = _whole(path, monkeypatch)
+    xlsx_safety._checked.clear()
+    _same(read_excel(path), expected)
+
+
+@pytest.mark.parametrize("markup", ["<!-- a note -->", "<![CDATA[late]]>"], ids=["comment", "cdata"])
+def test_sheets_with_comments_or_cdata_are_flagged_by_the_scan_and_read_whole(
+    tmp_path: Path, in_parts: None, monkeypatch: pytest.MonkeyPatch, markup: str,
+) -> None:
+    """The safety scan notes a CDATA section or comment in a sheet (the parts reader then declines to cut
+    it, exactly as when it searched the XML itself), and the table equals the whole read."""
+    path = tmp_path / "markup.xlsx"
+    _shared_strings_workbook(path)
+    with zipfile.ZipFile(path) as src:
+        parts = {i.filename: src.read(i.filename) for i in src.infolist()}
+    member = "xl/worksheets/sheet1.xml"
+    if "CDATA" in markup:
+        parts[member] = parts[member].replace(b'<c r="A5"><v>5</v></c>', b'<c r="A5" t="inlineStr"><is><t>'
+                                              + markup.encode() + b"</t></is></c>", 1)
+    else:
+        parts[member] = parts[member].replace(b'<row r="7">', markup.encode() + b'<row r="7">', 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+    xlsx_safety._checked.clear()
+    info = xlsx_safety.check_xlsx(path)
+    assert info.unusual_parts == frozenset({member})
+    assert xlsx_parallel.large_sheet(path, member, "Data", None, True).pieces() is None  # type: ignore[union-attr]
+    assert xlsx_parallel.large_sheet(path, member, "Data").pieces() is None  # type: ignore[union-attr]
+    expected = _whole(path, monkeypatch)
+    xlsx_safety._checked.clear()
+    _same(read_excel(path), expected)
+    plain = tmp_path / "plain.xlsx"
+    _shared_strings_workbook(plain)
+    assert xlsx_safety.check_xlsx(plain).unusual_parts == frozenset()
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.name)
+def test_part_copies_without_merged_ranges_read_the_same_cells(path: Path, in_parts: None) -> None:
+    """The empty ``<mergeCells>`` put before the rows of a part copy (so that calamine does not read the
+    rows twice looking for merged ranges) changes no cell: each sheet, copied whole both ways, reads the same
+    rows from the same start, and only the merged ranges differ."""
+    info = xlsx_safety.check_xlsx(path)
+    for name, member in info.sheet_parts.items():
+        sheet = xlsx_parallel.large_sheet(path, member, name)
+        assert sheet is not None
+        found = sheet._sheet_xml()
+        if found is None:
+            continue
+        _, start, end = found
+        plain = xlsx_parallel._parse_copy(sheet._copies([start, end])[0], name)
+        quick = xlsx_parallel._parse_copy(sheet._copies([start, end], merges=False)[0], name)
+        assert quick == plain
+        book = CalamineWorkbook.from_filelike(sheet._copies([start, end], merges=False)[0]())
+        assert book.get_sheet_by_name(name).merged_cell_ranges == []
+        book.close()
+
+
+def test_part_copies_in_temporary_files_are_removed(tmp_path: Path, in_parts: None,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Part copies are written to a private temporary folder and nothing of it is left, whether the parts
+    are all read, read through ``rows()``, or the reader stops after the first part."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    path = tmp_path / "excel-like.xlsx"
+    _shared_strings_workbook(path)
+    assert read_excel(path).frame.shape[0] > 300
+    assert list(scratch.iterdir()) == []
+    member = "xl/worksheets/sheet1.xml"
+    assert xlsx_parallel.read_sheet_rows(path, member, "Data")
+    assert list(scratch.iterdir()) == []
+    sheet = xlsx_parallel.large_sheet(path, member, "Data")
+    assert sheet is not None
+    pieces = sheet.pieces()
+    assert pieces is not None
+    next(pieces)
+    assert len(list(scratch.iterdir())) == 1  # the folder of part copies, while parts are read
+    pieces.close()  # type: ignore[attr-defined]
+    assert list(scratch.iterdir()) == []
+
+
+def test_parts_stay_in_memory_without_a_temporary_folder(tmp_path: Path, in_parts: None,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no temporary folder can be made, the part copies are kept in memory and the table is the same."""
+    path = tmp_path / "excel-like.xlsx"
+    _shared_strings_workbook(path)
+    expected = _whole(path, monkeypatch)
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise PermissionError("read-only temporary folder")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
     xlsx_safety._checked.clear()
     _same(read_excel(path), expected)

@@ -17,17 +17,21 @@ scanned nor opened by anything in procrisk.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import posixpath
+import queue
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
+import numpy as np
 from defusedxml import DefusedXmlException
 
 from procrisk.errors import InputFileError
@@ -37,8 +41,13 @@ MAX_COMPRESSION_RATIO = 200  # unpacked / packed size of one member
 RATIO_MIN_BYTES = 1024**2  # members smaller than this unpacked cannot be a bomb and are not ratio-checked
 _CHUNK = 4 * 1024 * 1024
 _SMALL_PART_LIMIT = 64 * 1024**2  # [Content_Types].xml, the workbook part and its rels are parsed whole
+_MARKUP = b"<!"  # starts every mark below: one search per chunk, the others only where it occurs
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
+_UNUSUAL = (b"<![CDATA[", b"<!--")  # legal, but a sheet holding them is not cut into parts
+_RARE_HITS = 64  # hits of a mark's rare byte in one chunk before the plain search takes over
 _ERROR_MARK = b"<v>#"  # the value of an error cell (#N/A, #DIV/0!); rare otherwise, so a cheap first filter
+_READ_AHEAD_BYTES = 16 * 1024**2  # parts at least this large unpacked are inflated in a background thread
+_END = object()  # the read-ahead queue's end marker
 _OVERLAP = 16  # bytes kept from one chunk to the next so that a mark split across chunks is still found
 _LOCAL_HEADER = 30
 _SCANNED = (".xml", ".rels", ".vml")
@@ -57,6 +66,7 @@ class XlsxInfo:
 
     sheet_parts: dict[str, str]  # sheet name -> zip member of its XML, in workbook order
     error_parts: frozenset[str]  # sheet members that may hold error cells (calamine reads those as empty)
+    unusual_parts: frozenset[str] = frozenset()  # sheet members holding CDATA sections or comments
 
 
 _checked: dict[tuple[str, int, int], XlsxInfo] = {}
@@ -223,31 +233,134 @@ def _checked_size(produced: int, info: zipfile.ZipInfo, path: Path) -> int:
     return produced
 
 
-def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, keep: bytearray | None = None) -> bool:
-    """Stream one XML part looking for a DTD or entity declaration; return whether it holds error cells.
+def _read_ahead(chunks: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
+    """The same chunks, produced up to ``depth`` ahead in a background thread (zlib frees the GIL while
+    inflating, so unpacking overlaps the byte scan); the producer's exceptions are raised here."""
+    ready: queue.Queue[object] = queue.Queue(depth)
+    stop = threading.Event()
 
-    ``keep`` (as long as the part) receives the unpacked bytes on the way, for a reader that needs them.
+    def offer(item: object) -> bool:
+        """Queue ``item`` unless the consumer has stopped; whether it was queued."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        """Run the chunk iterator to its end, an exception or the consumer's stop."""
+        try:
+            for chunk in chunks:
+                if not offer(chunk):
+                    return
+            offer(_END)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            offer(exc)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="xlsx-inflate", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _found(marks: tuple[bytes, ...], chunk: bytes, edge: bytes) -> bool:
+    """Whether any mark is in ``chunk`` or in ``edge`` (the bytes around the previous chunk's end)."""
+    return any(edge.find(mark) >= 0 or chunk.find(mark) >= 0 for mark in marks)
+
+
+def _holds_many(data: bytes, mark: bytes) -> bool:
+    """Whether ``mark`` is in ``data``, for a mark whose last byte is common in some files (``#`` in ``&#233;``).
+
+    numpy finds the mark's last byte and checks the bytes before each hit, in whole-array steps that free
+    the GIL (so the unpacking thread keeps going) and cost less than a plain search; the result is that of
+    ``data.find(mark) >= 0``.
     """
-    has_errors, carry = False, b""
+    last = len(mark) - 1
+    if len(data) <= last:
+        return False
+    cells = np.frombuffer(data, np.uint8)
+    hits = np.flatnonzero(cells[last:] == mark[last])
+    if not len(hits):
+        return False
+    same = np.ones(len(hits), bool)
+    for k in range(last):
+        same &= cells[hits + k] == mark[k]
+    return bool(same.any())
+
+
+def _holds(data: bytes, mark: bytes, rare: int) -> bool:
+    """Whether ``mark`` is in ``data``, found through its byte at ``rare``, one that XML seldom holds.
+
+    A one-byte search runs at memory speed (memchr), ten times faster than a search for a short mark
+    whose first byte is ``<``; each hit is checked in place. Where the rare byte turns out to be common
+    the plain search takes over, so the result is always that of ``data.find(mark) >= 0``.
+    """
+    byte = mark[rare:rare + 1]
+    at, hits = data.find(byte, rare), 0
+    while at >= 0:
+        if data.startswith(mark, at - rare):
+            return True
+        hits += 1
+        if hits > _RARE_HITS:
+            return data.find(mark, at - rare) >= 0
+        at = data.find(byte, at + 1)
+    return False
+
+
+class _PartScan(NamedTuple):
+    """What the scan of one part found besides its safety."""
+
+    has_errors: bool  # an error cell value (``<v>#``) was seen
+    unusual: bool  # a CDATA section or a comment was seen
+
+
+def _scan_part(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, keep: bytearray | None = None,
+) -> _PartScan:
+    """Stream one XML part looking for a DTD or entity declaration; return whether it holds error cells
+    and CDATA sections or comments.
+
+    ``keep`` (empty) receives the unpacked bytes on the way, for a reader that needs them; it grows by
+    appending (no zero-filled buffer of the declared size first, which costs a pass over the memory).
+    Each chunk is searched where it lies, and the join with the chunk before separately (``_OVERLAP``
+    bytes either side, longer than any mark), so no chunk is copied; large parts are unpacked a chunk ahead
+    in a thread.
+    """
+    has_errors, unusual, carry = False, False, b""
     decoder: codecs.IncrementalDecoder | None = None
-    filled = 0
-    for number, raw in enumerate(_member_chunks(zf, info, path)):
-        if number == 0:
-            decoder = _utf16_decoder(raw[:2])
-        if keep is not None:
-            keep[filled:filled + len(raw)] = raw
-            filled += len(raw)
-        chunk = decoder.decode(raw).encode("utf-8") if decoder is not None else raw
-        window = carry + chunk if carry else chunk
-        if any(window.find(mark) >= 0 for mark in _FORBIDDEN):
-            raise _fail(path, f"{info.filename} contains a DTD or entity declaration (an XML bomb or an "
-                              "external-entity attack), which a real workbook never has; it was not read")
-        if not has_errors and window.find(_ERROR_MARK) >= 0:
-            has_errors = True
-        carry = window[-_OVERLAP:]
-    if keep is not None:
-        del keep[filled:]  # a part that unpacked short keeps only what it holds
-    return has_errors
+    chunks = _member_chunks(zf, info, path)
+    if info.file_size >= _READ_AHEAD_BYTES:
+        chunks = _read_ahead(chunks)
+    with contextlib.closing(chunks):
+        for number, raw in enumerate(chunks):
+            if number == 0:
+                decoder = _utf16_decoder(raw[:2])
+            if keep is not None:
+                keep += raw
+            chunk = decoder.decode(raw).encode("utf-8") if decoder is not None else raw
+            edge = carry + chunk[:_OVERLAP]
+            if edge.find(_MARKUP) >= 0 or _holds(chunk, _MARKUP, 1):  # rare: only then look for each kind
+                if _found(_FORBIDDEN, chunk, edge):
+                    raise _fail(path, f"{info.filename} contains a DTD or entity declaration (an XML bomb or "
+                                      "an external-entity attack), which a real workbook never has; it was not "
+                                      "read")
+                unusual = unusual or _found(_UNUSUAL, chunk, edge)
+            if not has_errors and (edge.find(_ERROR_MARK) >= 0 or _holds_many(chunk, _ERROR_MARK)):
+                has_errors = True
+            carry = chunk[-_OVERLAP:] if len(chunk) >= _OVERLAP else (carry + chunk)[-_OVERLAP:]
+    return _PartScan(has_errors, unusual)
 
 
 def _scan(path: Path, kept: dict[str, bytearray] | None = None) -> XlsxInfo:
@@ -265,19 +378,22 @@ def _scan(path: Path, kept: dict[str, bytearray] | None = None) -> XlsxInfo:
             raise _fail(path, f"the workbook is damaged: sheet '{missing[0]}' has no data in the file; "
                               f"{_SAVE_AGAIN}")
         sheets = set(parts.values())
-        errors = set()
+        errors, unusual = set(), set()
         unpacked: dict[str, bytearray] = {}
         for info in zf.infolist():
             if not info.filename.lower().endswith(_SCANNED):
                 continue
             keep = None
             if kept is not None and info.filename in sheets and info.file_size >= KEEP_MIN_BYTES:
-                keep = unpacked[info.filename] = bytearray(info.file_size)
-            if _scan_part(zf, info, path, keep) and info.filename in sheets:
+                keep = unpacked[info.filename] = bytearray()
+            found = _scan_part(zf, info, path, keep)
+            if found.has_errors and info.filename in sheets:
                 errors.add(info.filename)
+            if found.unusual and info.filename in sheets:
+                unusual.add(info.filename)
     if kept is not None:
         kept.update(unpacked)
-    return XlsxInfo(parts, frozenset(errors))
+    return XlsxInfo(parts, frozenset(errors), frozenset(unusual))
 
 
 def check_xlsx(path: Path, kept: dict[str, bytearray] | None = None) -> XlsxInfo:
