@@ -31,3 +31,22 @@ def test_object_json_writes_what_json_dumps_writes() -> None:
     assert _object_json({}) is None
     assert _object_json(None) is None
     assert _object_json("text") is None
+
+
+def test_text_columns_go_to_the_normalisers_as_arrow_strings_and_the_rest_as_they_are() -> None:
+    """Only columns of text and None change dtype; numbers, lists, dicts and lone surrogates stay objects."""
+    import pandas as pd
+
+    from procrisk.ingest.ocds.tables import text_as_arrow
+
+    frame = pd.DataFrame({
+        "title": pd.Series(["a", None, "é"], dtype=object), "amount": pd.Series([1, "2", None], dtype=object),
+        "nan": pd.Series(["x", math.nan, None], dtype=object), "ids": pd.Series([["x"], None, []], dtype=object),
+        "odd": pd.Series(["\ud800", "b", None], dtype=object), "extras": pd.Series(["x", "y", "z"], dtype=object),
+    })
+    out = text_as_arrow(frame)
+    assert list(out.columns) == list(frame.columns)
+    assert [str(out[c].dtype) for c in out.columns] == ["string", "object", "object", "object", "object", "object"]
+    assert out["title"].tolist() == ["a", pd.NA, "é"]
+    for name in ("amount", "nan", "ids", "odd", "extras"):
+        assert out[name] is frame[name] or out[name].equals(frame[name])

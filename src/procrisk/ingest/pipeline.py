@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
@@ -435,6 +435,7 @@ def prepare_file(
 def _prepare_ocds(path: Path, sha: str, *, dayfirst: str, progress: Progress | None) -> Prepared:
     """Flatten an OCDS file and pass both tables through the same normalisation and validation."""
     from procrisk.ingest.ocds import read_ocds
+    from procrisk.ingest.ocds.tables import text_as_arrow
 
     result = read_ocds(path)
     log = result.issues
@@ -445,6 +446,7 @@ def _prepare_ocds(path: Path, sha: str, *, dayfirst: str, progress: Progress | N
     for raw in (result.contracts, result.suppliers):
         if raw is None or len(raw) == 0:
             continue
+        raw = replace(raw, frame=text_as_arrow(raw.frame))  # noqa: PLW2901 - text columns as Arrow strings
         identity = Mapping(table=raw.table or "contracts",
                            columns={h: h for h in raw.headers if h in TABLES[raw.table or "contracts"]})
         stored, quarantine, table_notes = _table_from_raw(raw, identity.table, identity, log=log,

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS, SUPPLIER_FIELDS, Flat
 from procrisk.ingest.ocds.issues import Issue
@@ -16,6 +17,7 @@ from procrisk.ingest.raw import RawTable
 
 ORG_ID_SCHEME = re.compile(r"[A-Z]{2}-[A-Z0-9]+")  # org-id.guide list codes: GB-COH, MX-RFC, XI-LEI ...
 STANDARD_CLASSIFICATIONS = ("CPV", "UNSPSC")
+_TEXT = pd.StringDtype("pyarrow")
 
 
 class Process(NamedTuple):
@@ -64,6 +66,27 @@ def _frame(columns: dict[str, tuple[Any, ...] | list[Any]]) -> pd.DataFrame:
     """A DataFrame of object columns holding raw values, with only the columns some row fills."""
     kept = [c for c, values in columns.items() if any(map(_IS_SET, values))]
     return pd.DataFrame({c: _column(columns[c]) for c in kept}, columns=kept)
+
+
+def text_as_arrow(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each column that holds only text (and None) as pandas Arrow strings, the rest as it is.
+
+    For the pipeline: the normalisers read Arrow strings without a Python pass over every cell, and make the
+    same of them as of the same text in an object column. Extras (dicts), lists, numbers and text Arrow
+    refuses (lone surrogates) stay objects.
+    """
+    columns: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        values = frame[name]
+        if name != "extras" and values.dtype == object:
+            try:
+                text = pa.array(values.to_numpy(), type=pa.large_string())
+            except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+                pass
+            else:
+                values = pd.Series(pd.arrays.ArrowStringArray(text), index=frame.index, dtype=_TEXT)
+        columns[name] = values
+    return pd.DataFrame(columns, index=frame.index, columns=frame.columns)
 
 
 def contract_table(processes: list[Process], *, is_dir: bool, name: str) -> RawTable:
