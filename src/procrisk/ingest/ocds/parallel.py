@@ -91,8 +91,9 @@ def _results(data: bytes, batch: Batch, member: str, row_base: int) -> list[Line
             results.append(None)
             continue
         ocid, read_issues, rows, suppliers, schemes, issues = result
-        process = Process(rows, suppliers, schemes, row_base + number, member, [Issue(*i) for i in issues], ocid)
-        results.append((ocid, [Issue(*i) for i in read_issues], process))
+        process = Process(rows, suppliers, schemes, row_base + number, member,
+                          [Issue(*i) for i in issues] if issues else [], ocid)
+        results.append((ocid, [Issue(*i) for i in read_issues] if read_issues else read_issues, process))
     return results
 
 
