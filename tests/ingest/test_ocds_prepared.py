@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 from ingest.ocds_prepared_snapshot import PREPARED_GOLDEN, compute
-from procrisk.ingest.pipeline import _object_json
+from procrisk.ingest.ocds.tables import object_json
 
 
 def test_prepared_ocds_output_is_unchanged_on_every_real_and_messy_input(tmp_path: Path) -> None:
@@ -27,10 +27,10 @@ def test_object_json_writes_what_json_dumps_writes() -> None:
         {"roles": ["supplier", "tenderer"], "ocds_file": "a.json"},
     ]
     for value in values:
-        assert _object_json(value) == json.dumps(value, ensure_ascii=False, sort_keys=True)
-    assert _object_json({}) is None
-    assert _object_json(None) is None
-    assert _object_json("text") is None
+        assert object_json(value) == json.dumps(value, ensure_ascii=False, sort_keys=True)
+    assert object_json({}) is None
+    assert object_json(None) is None
+    assert object_json("text") is None
 
 
 def test_text_columns_go_to_the_normalisers_as_arrow_strings_and_the_rest_as_they_are() -> None:

@@ -7,11 +7,9 @@ Every input row ends up either stored or quarantined with its reasons: rows read
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +36,6 @@ Progress = Callable[[str, float], None]
 _IDENTITY = {"contracts": ("contract_id", "title", "description", "supplier_name", "supplier_id"),
              "suppliers": ("supplier_id", "supplier_name", "registration_ids")}
 _ROW = "_row"  # position of the input row in its RawTable; shared by the rows one input row splits into
-# json.dumps(..., ensure_ascii=False, sort_keys=True)'s C encoder, made once (None without json's C module)
-_JSON_ENCODE = None if c_make_encoder is None else c_make_encoder(
-    None, json.JSONEncoder().default, encode_basestring, None, ": ", ", ", True, False, True)
 
 
 @dataclass
@@ -291,27 +286,17 @@ def _explode_suppliers(canonical: pd.DataFrame, notes: list[str]) -> pd.DataFram
     return pd.concat([rest, exploded_part]).sort_values(_ROW, kind="stable")
 
 
-def _object_json(value: Any) -> str | None:
-    """A non-empty dict as ``json.dumps(value, ensure_ascii=False, sort_keys=True)`` writes it, else None.
-
-    The OCDS readers' extras are dicts, one per row: calling json's C encoder made once skips building a
-    JSONEncoder per row (the text is the same, json.dumps calls this very encoder).
-    """
-    if not isinstance(value, dict) or not value:
-        return None
-    if _JSON_ENCODE is None:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return "".join(_JSON_ENCODE(value, 0))
-
-
 def _extras_task(frame: pd.DataFrame, mapped: dict[str, str], table: str, mapping: Mapping) -> Future[pd.Series]:
     """The extras of every input row, computed in a background thread (Arrow work, mostly free of the GIL)."""
-    if "extras" in frame.columns and table == mapping.table and "extras" not in mapped:
-        done: Future[pd.Series] = Future()
-        done.set_result(frame["extras"].map(_object_json))
-        return done
-    unmapped = [h for h in frame.columns if h not in mapped]
     worker = ThreadPoolExecutor(max_workers=1)
+    if "extras" in frame.columns and table == mapping.table and "extras" not in mapped:  # OCDS: dicts
+        from procrisk.ingest.ocds.tables import extras_text
+
+        try:
+            return worker.submit(extras_text, frame["extras"])
+        finally:
+            worker.shutdown(wait=False)
+    unmapped = [h for h in frame.columns if h not in mapped]
     try:
         return worker.submit(extras_json, frame[unmapped])
     finally:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import partial
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from operator import is_not
 from typing import Any, NamedTuple
 
@@ -18,6 +20,9 @@ from procrisk.ingest.raw import RawTable
 ORG_ID_SCHEME = re.compile(r"[A-Z]{2}-[A-Z0-9]+")  # org-id.guide list codes: GB-COH, MX-RFC, XI-LEI ...
 STANDARD_CLASSIFICATIONS = ("CPV", "UNSPSC")
 _TEXT = pd.StringDtype("pyarrow")
+# json.dumps(..., ensure_ascii=False, sort_keys=True)'s C encoder, made once (None without json's C module)
+_JSON_ENCODE = None if c_make_encoder is None else c_make_encoder(
+    None, json.JSONEncoder().default, encode_basestring, None, ": ", ", ", True, False, True)
 
 
 class Process(NamedTuple):
@@ -87,6 +92,20 @@ def text_as_arrow(frame: pd.DataFrame) -> pd.DataFrame:
                 values = pd.Series(pd.arrays.ArrowStringArray(text), index=frame.index, dtype=_TEXT)
         columns[name] = values
     return pd.DataFrame(columns, index=frame.index, columns=frame.columns)
+
+
+def object_json(value: Any) -> str | None:
+    """A non-empty dict as ``json.dumps(value, ensure_ascii=False, sort_keys=True)`` writes it, else None."""
+    if not isinstance(value, dict) or not value:
+        return None
+    if _JSON_ENCODE is None:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "".join(_JSON_ENCODE(value, 0))
+
+
+def extras_text(values: pd.Series) -> pd.Series:
+    """The extras dicts as JSON text (``object_json`` of each value), for the pipeline's extras column."""
+    return values.map(object_json)
 
 
 def contract_table(processes: list[Process], *, is_dir: bool, name: str) -> RawTable:
