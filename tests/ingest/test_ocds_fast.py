@@ -146,3 +146,19 @@ def test_real_releases_and_compiled_releases_give_the_generic_result_or_step_asi
     for unit in Source(path).units(IssueSink()):
         if unit.release.__class__ is dict and unit.kind in ("release", "compiled"):
             _check(unit.release, unit.kind)
+
+
+@pytest.mark.parametrize("path", [("parties",), ("awards",), ("awards", 0, "suppliers"), ("awards", 0, "items"),
+                                  ("tender", "items"), ("tender", "tenderers")])
+def test_arrays_ocdsmerge_would_fold_go_to_the_generic_path(path: tuple[Any, ...]) -> None:
+    """Two objects with the same id in an array the flattener reads: merged by ocdsmerge, so not plain."""
+    from procrisk.ingest.ocds.compile import needs_merge
+
+    release = _bench_release(random.Random(3), 1)
+    holder: Any = release
+    for key in path[:-1]:
+        holder = holder[key]
+    holder[path[-1]] = [{"id": "x", "name": "One"}, {"id": "x", "name": "Two"}]
+    assert needs_merge(release)
+    assert flatten_plain(release, "ocds-bench-1", "src") is None
+    assert flatten_plain(release, "ocds-bench-1", "src", check_merge=False) is not None  # a compiledRelease

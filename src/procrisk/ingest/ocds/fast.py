@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from procrisk.ingest.ocds.cardinal_fields import strict_number_of_tenderers, submission_period_days
-from procrisk.ingest.ocds.compile import needs_merge
+from procrisk.ingest.ocds.compile import _duplicate_ids
 from procrisk.ingest.ocds.flatten import (
     _UPPER3,
     CONTRACT_FIELDS,
@@ -182,6 +182,22 @@ def _clean(extras: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in extras.items() if v is not None}
 
 
+def _folds(release: dict[str, Any], tender: dict[str, Any]) -> bool:
+    """compile.needs_merge for a release without contracts or bids: whether an array holds a repeated id."""
+    awards = release.get("awards")
+    for items in (release.get("parties"), awards, tender.get("items"), tender.get("tenderers")):
+        if items.__class__ is list and len(items) > 1 and _duplicate_ids(items):
+            return True
+    if awards.__class__ is list:
+        for award in awards:
+            if award.__class__ is dict:
+                for key in ("suppliers", "items"):
+                    items = award.get(key)
+                    if items.__class__ is list and len(items) > 1 and _duplicate_ids(items):
+                        return True
+    return False
+
+
 def flatten_plain(release: dict[str, Any], ocid: str, source: str, *, check_merge: bool = True) -> Packed | None:
     """Rows (CONTRACT_FIELDS order), suppliers (SUPPLIER_SEEN order) and schemes of a plain release, else None.
 
@@ -197,15 +213,17 @@ def flatten_plain(release: dict[str, Any], ocid: str, source: str, *, check_merg
 def _flatten(release: dict[str, Any], ocid: str, source: str, *, check_merge: bool) -> Packed | None:
     """flatten_plain, raising _NotPlain where the release leaves the plain shape."""
     contracts, bids = release.get("contracts"), release.get("bids")
-    if (contracts is not None and contracts != []) or bids is not None or (check_merge and needs_merge(release)):
+    if (contracts is not None and contracts != []) or bids is not None:
         return None
-    parties = _array(release, "parties")
-    plain = _Plain(parties)
     tender = release.get("tender")
     if tender is None:
         tender = {}
     elif tender.__class__ is not dict:
         return None
+    if check_merge and _folds(release, tender):
+        return None
+    parties = _array(release, "parties")
+    plain = _Plain(parties)
     buyer = release.get("buyer")
     if buyer.__class__ is not dict or not buyer:
         return None
