@@ -108,13 +108,8 @@ def extras_text(values: pd.Series) -> pd.Series:
     return values.map(object_json)
 
 
-def contract_table(processes: list[Process], *, is_dir: bool, name: str) -> RawTable:
-    """The contracts RawTable in source order, with contract ids made unique within the input."""
-    rows = [row for process in processes for row in process.rows]
-    numbers = np.fromiter((p.row for p in processes for _ in p.rows), dtype=np.int64, count=len(rows))
-    columns = dict(zip(CONTRACT_FIELDS, zip(*rows, strict=True), strict=True)) if rows else \
-        dict.fromkeys(CONTRACT_FIELDS, ())
-    ids = list(columns["contract_id"])
+def _unique_ids(ids: list[str]) -> list[str]:
+    """The ids with each repeat suffixed ``~2``, ``~3`` ... (the first free suffix), in order."""
     used: set[str] = set()
     for position, given in enumerate(ids):
         unique = given
@@ -124,6 +119,18 @@ def contract_table(processes: list[Process], *, is_dir: bool, name: str) -> RawT
                 suffix += 1
             ids[position] = unique = f"{given}~{suffix}"
         used.add(unique)
+    return ids
+
+
+def contract_table(processes: list[Process], *, is_dir: bool, name: str) -> RawTable:
+    """The contracts RawTable in source order, with contract ids made unique within the input."""
+    rows = [row for process in processes for row in process.rows]
+    numbers = np.fromiter((p.row for p in processes for _ in p.rows), dtype=np.int64, count=len(rows))
+    columns = dict(zip(CONTRACT_FIELDS, zip(*rows, strict=True), strict=True)) if rows else \
+        dict.fromkeys(CONTRACT_FIELDS, ())
+    ids = list(columns["contract_id"])
+    if len(set(ids)) != len(ids):  # some id repeats (the set test is far faster than the loop when none does)
+        ids = _unique_ids(ids)
     columns["contract_id"] = ids
     if is_dir:
         members = [p.member for p in processes for _ in p.rows]
