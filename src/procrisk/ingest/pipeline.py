@@ -7,10 +7,9 @@ Every input row ends up either stored or quarantined with its reasons: rows read
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -289,13 +288,15 @@ def _explode_suppliers(canonical: pd.DataFrame, notes: list[str]) -> pd.DataFram
 
 def _extras_task(frame: pd.DataFrame, mapped: dict[str, str], table: str, mapping: Mapping) -> Future[pd.Series]:
     """The extras of every input row, computed in a background thread (Arrow work, mostly free of the GIL)."""
-    if "extras" in frame.columns and table == mapping.table and "extras" not in mapped:
-        done: Future[pd.Series] = Future()
-        done.set_result(frame["extras"].map(
-            lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True) if isinstance(v, dict) and v else None))
-        return done
-    unmapped = [h for h in frame.columns if h not in mapped]
     worker = ThreadPoolExecutor(max_workers=1)
+    if "extras" in frame.columns and table == mapping.table and "extras" not in mapped:  # OCDS: dicts
+        from procrisk.ingest.ocds.tables import extras_text
+
+        try:
+            return worker.submit(extras_text, frame["extras"])
+        finally:
+            worker.shutdown(wait=False)
+    unmapped = [h for h in frame.columns if h not in mapped]
     try:
         return worker.submit(extras_json, frame[unmapped])
     finally:
@@ -419,6 +420,7 @@ def prepare_file(
 def _prepare_ocds(path: Path, sha: str, *, dayfirst: str, progress: Progress | None) -> Prepared:
     """Flatten an OCDS file and pass both tables through the same normalisation and validation."""
     from procrisk.ingest.ocds import read_ocds
+    from procrisk.ingest.ocds.tables import text_as_arrow
 
     result = read_ocds(path)
     log = result.issues
@@ -429,6 +431,7 @@ def _prepare_ocds(path: Path, sha: str, *, dayfirst: str, progress: Progress | N
     for raw in (result.contracts, result.suppliers):
         if raw is None or len(raw) == 0:
             continue
+        raw = replace(raw, frame=text_as_arrow(raw.frame))  # noqa: PLW2901 - text columns as Arrow strings
         identity = Mapping(table=raw.table or "contracts",
                            columns={h: h for h in raw.headers if h in TABLES[raw.table or "contracts"]})
         stored, quarantine, table_notes = _table_from_raw(raw, identity.table, identity, log=log,

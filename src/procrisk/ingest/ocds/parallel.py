@@ -30,7 +30,7 @@ MIN_BYTES = 8 << 20  # smaller files are read in this process (forking the worke
 BATCH_LINES = 2_000  # lines handed to a worker at a time
 IN_FLIGHT = 3  # batches queued per worker, which bounds memory
 MAX_WORKERS = 2
-MARSHAL_VERSION = 2  # no back-references: like a memo-less pickle, faster for fresh values
+MARSHAL_VERSION = 4  # with back-references: repeated strings (currencies, buyers) are sent once; faster both ways
 _ISSUE_FIELDS = tuple(f.name for f in fields(Issue))
 
 Batch = list[tuple[int, bytes]]  # (line number, line) of the non-blank lines
@@ -91,8 +91,9 @@ def _results(data: bytes, batch: Batch, member: str, row_base: int) -> list[Line
             results.append(None)
             continue
         ocid, read_issues, rows, suppliers, schemes, issues = result
-        process = Process(rows, suppliers, schemes, row_base + number, member, [Issue(*i) for i in issues], ocid)
-        results.append((ocid, [Issue(*i) for i in read_issues], process))
+        process = Process(rows, suppliers, schemes, row_base + number, member,
+                          [Issue(*i) for i in issues] if issues else [], ocid)
+        results.append((ocid, [Issue(*i) for i in read_issues] if read_issues else read_issues, process))
     return results
 
 

@@ -87,24 +87,21 @@ class _Reader:
         """Read every unit, compile and flatten every process, then re-read scattered processes."""
         current_member = None
         groups, units = WINDOW_GROUPS, WINDOW_UNITS
-        pending = self.pending
+        pending, take, evict = self.pending, self._take, self._evict
         for unit in self.source.units(read_sink):
             if unit.member != current_member:
                 current_member = unit.member
-                self._evict(limit_groups=groups, limit_units=units)
-            self._take(unit)
-            # the same test as _evict's, made here first: it fails for most units
-            if not self._in_document(unit) and (len(pending) > groups or self.pending_units > units):
-                self._evict(limit_groups=groups, limit_units=units)
-        self._evict(limit_groups=0, limit_units=0)
+                evict(groups, units)
+            take(unit)
+            # the same test as _evict's, made here first: it fails for most units. A unit of a whole JSON
+            # document (chunk line 0) evicts nothing: the document is in memory anyway
+            if unit.chunk[1] != 0 and (len(pending) > groups or self.pending_units > units):
+                evict(groups, units)
+        evict(0, 0)
         if self.scattered:
             self._regroup()
         if self.progress:
             self.progress(self.releases_read)
-
-    def _in_document(self, unit: Unit) -> bool:
-        """Whether the unit comes from a whole JSON document (already in memory, so no eviction needed)."""
-        return unit.chunk[1] == 0
 
     def _take(self, unit: Unit) -> None:
         """Add one unit to its open process, or finish it at once when it has no ocid."""
@@ -112,29 +109,36 @@ class _Reader:
             self.releases_read += 1
             if self.progress and self.releases_read % PROGRESS_EVERY == 0:
                 self.progress(self.releases_read)
-        if unit.release is None or unit.ocid is None:
+        ocid = unit.ocid
+        if unit.release is None or ocid is None:
             self._finish_alone(unit)
             return
-        ocid = unit.ocid
         if ocid in self.finished:
             self.scattered.setdefault(ocid, set()).add(unit.chunk)
             return
-        group = self.pending.get(ocid)
+        pending = self.pending
+        group = pending.get(ocid)
         if group is None:
-            self.pending[ocid] = [unit]
+            pending[ocid] = [unit]
         else:
             group.append(unit)
             self.pending.move_to_end(ocid)
         self.pending_units += 1
 
-    def _evict(self, *, limit_groups: int, limit_units: int) -> None:
+    def _evict(self, limit_groups: int, limit_units: int) -> None:
         """Finish the least recently touched processes until the window limits hold."""
-        while self.pending and (len(self.pending) > limit_groups or self.pending_units > limit_units):
-            ocid, units = self.pending.popitem(last=False)
+        pending, finished, results = self.pending, self.finished, self.results
+        while pending and (len(pending) > limit_groups or self.pending_units > limit_units):
+            ocid, units = pending.popitem(last=False)
+            if len(units) == 1:  # the common case, kept short: _compile's first test made here
+                only = units[0]
+                self.pending_units -= 1
+                finished[ocid] = (only.chunk,)
+                results[ocid] = only.packed if only.packed is not None else self._compile(units, ocid)
+                continue
             self.pending_units -= len(units)
-            self.finished[ocid] = (units[0].chunk,) if len(units) == 1 else tuple(dict.fromkeys(
-                u.chunk for u in units))
-            self.results[ocid] = self._compile(units, ocid)
+            finished[ocid] = tuple(dict.fromkeys(u.chunk for u in units))
+            results[ocid] = self._compile(units, ocid)
 
     def _compile(self, units: list[Unit], ocid: str | None) -> Process:
         """Compile and flatten one process from its units (a worker's result when it read the only one)."""

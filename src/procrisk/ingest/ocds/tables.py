@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import partial
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from operator import is_not
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS, SUPPLIER_FIELDS, Flat
 from procrisk.ingest.ocds.issues import Issue
@@ -16,6 +19,10 @@ from procrisk.ingest.raw import RawTable
 
 ORG_ID_SCHEME = re.compile(r"[A-Z]{2}-[A-Z0-9]+")  # org-id.guide list codes: GB-COH, MX-RFC, XI-LEI ...
 STANDARD_CLASSIFICATIONS = ("CPV", "UNSPSC")
+_TEXT = pd.StringDtype("pyarrow")
+# json.dumps(..., ensure_ascii=False, sort_keys=True)'s C encoder, made once (None without json's C module)
+_JSON_ENCODE = None if c_make_encoder is None else c_make_encoder(
+    None, json.JSONEncoder().default, encode_basestring, None, ": ", ", ", True, False, True)
 
 
 class Process(NamedTuple):
@@ -66,13 +73,43 @@ def _frame(columns: dict[str, tuple[Any, ...] | list[Any]]) -> pd.DataFrame:
     return pd.DataFrame({c: _column(columns[c]) for c in kept}, columns=kept)
 
 
-def contract_table(processes: list[Process], *, is_dir: bool, name: str) -> RawTable:
-    """The contracts RawTable in source order, with contract ids made unique within the input."""
-    rows = [row for process in processes for row in process.rows]
-    numbers = np.fromiter((p.row for p in processes for _ in p.rows), dtype=np.int64, count=len(rows))
-    columns = dict(zip(CONTRACT_FIELDS, zip(*rows, strict=True), strict=True)) if rows else \
-        dict.fromkeys(CONTRACT_FIELDS, ())
-    ids = list(columns["contract_id"])
+def text_as_arrow(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each column that holds only text (and None) as pandas Arrow strings, the rest as it is.
+
+    For the pipeline: the normalisers read Arrow strings without a Python pass over every cell, and make the
+    same of them as of the same text in an object column. Extras (dicts), lists, numbers and text Arrow
+    refuses (lone surrogates) stay objects.
+    """
+    columns: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        values = frame[name]
+        if name != "extras" and values.dtype == object:
+            try:
+                text = pa.array(values.to_numpy(), type=pa.large_string())
+            except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+                pass
+            else:
+                values = pd.Series(pd.arrays.ArrowStringArray(text), index=frame.index, dtype=_TEXT)
+        columns[name] = values
+    return pd.DataFrame(columns, index=frame.index, columns=frame.columns)
+
+
+def object_json(value: Any) -> str | None:
+    """A non-empty dict as ``json.dumps(value, ensure_ascii=False, sort_keys=True)`` writes it, else None."""
+    if not isinstance(value, dict) or not value:
+        return None
+    if _JSON_ENCODE is None:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "".join(_JSON_ENCODE(value, 0))
+
+
+def extras_text(values: pd.Series) -> pd.Series:
+    """The extras dicts as JSON text (``object_json`` of each value), for the pipeline's extras column."""
+    return values.map(object_json)
+
+
+def _unique_ids(ids: list[str]) -> list[str]:
+    """The ids with each repeat suffixed ``~2``, ``~3`` ... (the first free suffix), in order."""
     used: set[str] = set()
     for position, given in enumerate(ids):
         unique = given
@@ -82,6 +119,18 @@ def contract_table(processes: list[Process], *, is_dir: bool, name: str) -> RawT
                 suffix += 1
             ids[position] = unique = f"{given}~{suffix}"
         used.add(unique)
+    return ids
+
+
+def contract_table(processes: list[Process], *, is_dir: bool, name: str) -> RawTable:
+    """The contracts RawTable in source order, with contract ids made unique within the input."""
+    rows = [row for process in processes for row in process.rows]
+    numbers = np.fromiter((p.row for p in processes for _ in p.rows), dtype=np.int64, count=len(rows))
+    columns = dict(zip(CONTRACT_FIELDS, zip(*rows, strict=True), strict=True)) if rows else \
+        dict.fromkeys(CONTRACT_FIELDS, ())
+    ids = list(columns["contract_id"])
+    if len(set(ids)) != len(ids):  # some id repeats (the set test is far faster than the loop when none does)
+        ids = _unique_ids(ids)
     columns["contract_id"] = ids
     if is_dir:
         members = [p.member for p in processes for _ in p.rows]

@@ -1,0 +1,164 @@
+"""The one-pass flattener of plain releases (fast.py) gives what the generic path gives, or steps aside."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.ocds_snapshot import REAL_OCDS, _cell, messy_lines
+from procrisk.ingest.ocds.compile import compile_process
+from procrisk.ingest.ocds.fast import flatten_plain
+from procrisk.ingest.ocds.flatten import flatten_release
+from procrisk.ingest.ocds.issues import IssueSink
+from procrisk.ingest.ocds.sources import Source, Unit, _release_ocid
+from procrisk.ingest.ocds.tables import pack
+
+
+def _generic(release: dict[str, Any], ocid: str, kind: str) -> tuple[str, list[Any]]:
+    """The packed rows, suppliers and schemes (as typed text) and issues of the generic path."""
+    sink = IssueSink()
+    compiled = compile_process([Unit(release, 1, (0, 1), "", "src", kind, ocid)], sink)
+    flat = flatten_release(compiled, ocid=ocid, row=1, source="src", sink=sink)
+    process = pack(flat, 1, "", sink.items, ocid)
+    return _cell([process.rows, process.suppliers, process.schemes]), process.issues
+
+
+def _check(release: dict[str, Any], kind: str = "release") -> bool:
+    """Assert the fast result equals the generic one when there is one; return whether there was one."""
+    ocid = _release_ocid(release, 1, None)
+    if ocid is None:
+        return False
+    before = copy.deepcopy(release)
+    fast = flatten_plain(release, ocid, "src", check_merge=kind == "release")
+    assert release == before  # nothing is changed in place
+    if fast is None:
+        return False
+    expected, issues = _generic(release, ocid, kind)
+    assert issues == []
+    assert _cell(list(fast)) == expected, json.dumps(release)[:500]
+    return True
+
+
+def _bench_release(rng: random.Random, i: int) -> dict[str, Any]:
+    """A release like bench/ingest.py's (the benchmark's compiled releases)."""
+    supplier = f"GB-COH-{rng.randrange(10**7, 10**8)}"
+    return {
+        "ocid": f"ocds-bench-{i}", "id": f"{i}-award", "date": "2024-03-01T00:00:00Z", "tag": ["award"],
+        "initiationType": "tender", "buyer": {"id": "GB-GOV-1", "name": "Ministry of Works"},
+        "parties": [{"id": "GB-GOV-1", "name": "Ministry of Works", "roles": ["buyer"],
+                     "address": {"countryName": "United Kingdom"}},
+                    {"id": supplier, "name": f"Supplier {i % 50} Ltd", "roles": ["supplier"],
+                     "identifier": {"scheme": "GB-COH", "id": supplier[7:]},
+                     "address": {"countryName": "United Kingdom"}}],
+        "tender": {"id": f"T{i}", "title": "Cleaning services", "procurementMethod": "open",
+                   "numberOfTenderers": rng.randrange(1, 6), "status": "complete",
+                   "tenderPeriod": {"startDate": "2024-01-01T09:00:00Z", "endDate": "2024-01-20T12:00:00Z"},
+                   "value": {"amount": 120000, "currency": "GBP"},
+                   "items": [{"id": "1", "classification": {"scheme": "CPV", "id": "90910000"}}]},
+        "awards": [{"id": f"A{i}", "status": "active", "date": "2024-03-01T00:00:00Z",
+                    "value": {"amount": float(rng.randrange(50_000, 150_000)), "currency": "GBP"},
+                    "suppliers": [{"id": supplier, "name": f"Supplier {i % 50} Ltd"}]}],
+    }
+
+
+_ODD_VALUES = ["", "  ", 0, 17, 2.5, True, None, [], {}, ["x"], {"a": 1}, "gbp", "EUR", "x", "2024-01-01",
+               "2024-01-01T00:00:00Z", "GB-COH", "GB-COH-1", {"scheme": "GB-COH", "id": "9"},
+               [{"id": "GB-COH-1", "name": "Other"}], [{"id": "1"}, {"id": "1"}], [{"name": "Only name"}],
+               {"countryName": "France"}, {"amount": "10", "currency": "GBP"}, {"amount": 5}, ["tenderer"],
+               {"startDate": "2024-04-01", "endDate": "2025-04-01"}, {"endDate": "2025-04-01T00:00:00Z"},
+               [{"id": "GB-GOV-1", "name": "Ministry of Works", "address": {"countryName": "Spain"},
+                 "identifier": {"scheme": "GB-GOV", "id": "GB-GOV-1"}}],
+               {"id": "GB-GOV-1", "address": {"country": "ES"}, "additionalIdentifiers": [{"scheme": "XI-LEI",
+                                                                                         "id": "L1"}]}]
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every key path inside a JSON value."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield (*path, key)
+            yield from _paths(inner, (*path, key))
+    elif isinstance(value, list):
+        for position, inner in enumerate(value):
+            yield (*path, position)
+            yield from _paths(inner, (*path, position))
+
+
+def _variants(release: dict[str, Any], rng: random.Random, count: int) -> Iterator[dict[str, Any]]:
+    """Copies of a release with one to three fields set to an odd value, deleted, or added."""
+    paths = list(_paths(release))
+    extra = [("contracts",), ("bids",), ("awards", 0, "items"), ("tender", "tenderers"), ("tender", "description"),
+             ("awards", 0, "title"), ("tender", "classification"), ("tender", "deliveryAddresses"),
+             ("parties", 1, "additionalIdentifiers"), ("tender", "mainProcurementCategory"),
+             ("awards", 0, "contractPeriod"), ("parties", 0, "roles")]
+    for _ in range(count):
+        variant = copy.deepcopy(release)
+        for _ in range(rng.randrange(1, 4)):
+            path = rng.choice(paths + extra)
+            holder: Any = variant
+            try:
+                for key in path[:-1]:
+                    holder = holder[key]
+                if rng.random() < 0.2 and isinstance(holder, dict):
+                    holder.pop(path[-1], None)
+                else:
+                    holder[path[-1]] = copy.deepcopy(rng.choice(_ODD_VALUES))
+            except (KeyError, IndexError, TypeError):
+                continue
+        yield variant
+
+
+def test_plain_bench_releases_take_the_fast_path_with_the_generic_result() -> None:
+    """The benchmark's releases are all plain, and each gives exactly the generic rows and suppliers."""
+    rng = random.Random(1)
+    assert all(_check(_bench_release(rng, i)) for i in range(500))
+
+
+def test_changed_releases_give_the_generic_result_or_step_aside() -> None:
+    """Thousands of releases with odd values, missing and added fields: same result, or None (generic)."""
+    rng = random.Random(2)
+    taken = sum(_check(variant) for i in range(150) for variant in _variants(_bench_release(rng, i), rng, 30))
+    assert 300 < taken < 150 * 30  # both paths were exercised
+
+
+def test_messy_lines_give_the_generic_result_or_step_aside() -> None:
+    """Every release of the seeded messy JSON Lines (every listed defect) checks out."""
+    taken = 0
+    for line in messy_lines():
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict) and "releases" not in value and "compiledRelease" not in value:
+            taken += _check(value)
+    assert taken > 0
+
+
+@pytest.mark.parametrize("path", sorted(REAL_OCDS.iterdir()), ids=lambda p: p.name)
+def test_real_releases_and_compiled_releases_give_the_generic_result_or_step_aside(path: Path) -> None:
+    """Every release and record compiledRelease of the real publishers' files checks out."""
+    for unit in Source(path).units(IssueSink()):
+        if unit.release.__class__ is dict and unit.kind in ("release", "compiled"):
+            _check(unit.release, unit.kind)
+
+
+@pytest.mark.parametrize("path", [("parties",), ("awards",), ("awards", 0, "suppliers"), ("awards", 0, "items"),
+                                  ("tender", "items"), ("tender", "tenderers")])
+def test_arrays_ocdsmerge_would_fold_go_to_the_generic_path(path: tuple[Any, ...]) -> None:
+    """Two objects with the same id in an array the flattener reads: merged by ocdsmerge, so not plain."""
+    from procrisk.ingest.ocds.compile import needs_merge
+
+    release = _bench_release(random.Random(3), 1)
+    holder: Any = release
+    for key in path[:-1]:
+        holder = holder[key]
+    holder[path[-1]] = [{"id": "x", "name": "One"}, {"id": "x", "name": "Two"}]
+    assert needs_merge(release)
+    assert flatten_plain(release, "ocds-bench-1", "src") is None
+    assert flatten_plain(release, "ocds-bench-1", "src", check_merge=False) is not None  # a compiledRelease
