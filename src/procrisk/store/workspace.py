@@ -37,9 +37,11 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from procrisk.config import parallel_workers
 from procrisk.errors import NotFoundError, WorkspaceError
 from procrisk.schema.arrow import issues_schema, table_schema
 from procrisk.schema.columns import TABLES
+from procrisk.store.parquet_parts import parquet_bytes
 from procrisk.version import __version__
 
 SCHEMA_VERSION = 1
@@ -91,11 +93,18 @@ def dictionary_columns(table: pa.Table) -> list[str]:
 
 
 def atomic_write_parquet(path: Path, table: pa.Table, compression: str = "zstd") -> None:
-    """Write an Arrow table as Parquet atomically (temp file, fsync, rename)."""
+    """Write an Arrow table as Parquet atomically (temp file, fsync, rename).
+
+    A large table is encoded in row parts by parallel threads (:mod:`procrisk.store.parquet_parts`): one
+    row group per part, the same file ``pyarrow.parquet.write_table`` gives with that row-group size.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression=compression, use_dictionary=dictionary_columns(table))
-    with tmp.open("rb+") as fh:
+    data = parquet_bytes(table, parallel_workers(2), compression=compression,
+                         use_dictionary=dictionary_columns(table))
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
     fsync_dir(path.parent)
