@@ -258,3 +258,32 @@ def test_suspect_text_rows_equal_the_earlier_byte_scan() -> None:
         if len(arr) > 3 and rng.random() < 0.5:
             arr = arr.slice(1, len(arr) - 2)
         assert _suspect_rows(arr).tolist() == _old_suspect_rows(arr).tolist(), values
+
+
+def _old_candidates(names: pd.Series) -> pd.Series:
+    """The earlier test for cells that may name several suppliers: a regular expression per cell."""
+    return names.notna() & names.astype("string").str.contains(r"[;|\n/,]", regex=True).fillna(False)
+
+
+@pytest.mark.parametrize("path", REGISTERS, ids=lambda p: p.stem)
+def test_rows_containing_matches_regex_on_real_registers(path: Path) -> None:
+    from procrisk.ingest.normalise.series import rows_containing
+
+    frame = read_csv(path).frame
+    for name in frame.columns:
+        column = frame[name]
+        assert rows_containing(column, ";|\n/,").tolist() == _old_candidates(column).tolist(), name
+
+
+def test_rows_containing_on_chunks_slices_and_objects() -> None:
+    from procrisk.ingest.normalise.series import rows_containing
+
+    cells = [*_ODD, "Acme Ltd; Beta GmbH", "Ünï, SA", "x|y", "São Paulo/SP", "漢字;", ";", "plain"] * 7
+    chunked = pa.chunked_array([pa.array(cells[:30], pa.large_string()), pa.array(cells[30:], pa.large_string())])
+    series = pd.Series(pd.arrays.ArrowStringArray(chunked), dtype=pd.StringDtype("pyarrow"))
+    assert rows_containing(series, ";|\n/,").tolist() == _old_candidates(series).tolist()
+    part = series.iloc[5:60]
+    assert rows_containing(part, ";|\n/,").tolist() == _old_candidates(part).tolist()
+    assert rows_containing(part, ";|\n/,").index.equals(part.index)
+    objects = pd.Series([*cells, 3, ["a;b"]], dtype=object)
+    assert rows_containing(objects, ";|\n/,").tolist() == _old_candidates(objects).tolist()

@@ -27,6 +27,7 @@ from procrisk.ingest.normalise.dates import parse_dates
 from procrisk.ingest.normalise.lists import split_names
 from procrisk.ingest.normalise.names import name_key
 from procrisk.ingest.normalise.problems import describe
+from procrisk.ingest.normalise.series import rows_containing
 from procrisk.ingest.raw import RawTable
 from procrisk.ingest.sniff import detect_format
 from procrisk.schema.columns import ISSUE_NAMES, TABLES, Column
@@ -270,7 +271,7 @@ def _explode_suppliers(canonical: pd.DataFrame, notes: list[str]) -> pd.DataFram
     if "supplier_name" not in canonical:
         return canonical
     names = canonical["supplier_name"]
-    candidates = names.notna() & names.astype("string").str.contains(r"[;|\n/,]", regex=True).fillna(False)
+    candidates = rows_containing(names, ";|\n/,")
     if not candidates.any():
         return canonical
     lists = split_names(names[candidates])

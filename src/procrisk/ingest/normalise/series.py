@@ -180,3 +180,28 @@ def keep_bytes(arr: pa.Array, keep: np.ndarray, replace: tuple[int, int] | None 
         validity = pa.py_buffer(np.packbits(arr.is_valid().to_numpy(zero_copy_only=False), bitorder="little"))
     return pa.Array.from_buffers(pa.large_string(), len(arr),
                                  [validity, pa.py_buffer(new_offsets), pa.py_buffer(kept)], arr.null_count)
+
+
+def rows_containing(values: pd.Series, chars: str) -> pd.Series:
+    """Whether each cell contains any of the ASCII ``chars`` (False where missing), as a boolean Series.
+
+    For Arrow text the UTF-8 bytes are scanned with numpy: an ASCII byte is never part of a multi-byte
+    character, so a byte match is a character match, as ``str.contains("[...]")`` would find.
+    """
+    chunks = arrow_chunks(values)
+    if chunks is None or not chars.isascii():
+        pattern = "[" + "".join("\\" + c if c in "\\]^-[" else c for c in chars) + "]"
+        found = values.astype("string").str.contains(pattern, regex=True).fillna(False)
+        return (values.notna() & found).astype(bool)
+    wanted = np.zeros(256, dtype=bool)
+    wanted[list(chars.encode())] = True
+    parts = []
+    for chunk in chunks.chunks:
+        offsets, data = string_buffers(chunk)
+        rows = np.zeros(len(chunk), dtype=bool)
+        if len(chunk) and offsets[-1] > offsets[0]:
+            hits = offsets[0] + np.flatnonzero(wanted[data[offsets[0]:offsets[-1]]])
+            rows[np.searchsorted(offsets[1:], hits, side="right")] = True
+        parts.append(rows)
+    flags = np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    return pd.Series(flags, index=values.index)
