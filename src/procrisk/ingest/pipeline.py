@@ -27,7 +27,7 @@ from procrisk.ingest.normalise.dates import parse_dates
 from procrisk.ingest.normalise.lists import split_names
 from procrisk.ingest.normalise.names import name_key
 from procrisk.ingest.normalise.problems import describe
-from procrisk.ingest.normalise.series import rows_containing
+from procrisk.ingest.normalise.series import problem_rows, rows_containing
 from procrisk.ingest.raw import RawTable
 from procrisk.ingest.sniff import detect_format
 from procrisk.schema.columns import ISSUE_NAMES, TABLES, Column
@@ -118,7 +118,7 @@ def _issue_rows(
     allowed: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Issues-table rows for the problem codes found in one column."""
-    mask = problems.notna().to_numpy()
+    mask = problem_rows(problems)
     if not mask.any():
         return pd.DataFrame(columns=list(ISSUE_NAMES))
     codes = problems[mask].astype(str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -205,3 +206,27 @@ def rows_containing(values: pd.Series, chars: str) -> pd.Series:
         parts.append(rows)
     flags = np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
     return pd.Series(flags, index=values.index)
+
+
+def object_pointers(values: np.ndarray) -> np.ndarray:
+    """The identity of each object of an object array: its pointer, i.e. ``id()`` in CPython (a copy)."""
+    values = np.ascontiguousarray(values, dtype=object)
+    if not len(values):
+        return np.zeros(0, dtype=np.uintp)
+    pointers = (ctypes.c_size_t * len(values)).from_address(values.ctypes.data)
+    return np.frombuffer(pointers, dtype=np.uintp).copy()
+
+
+def problem_rows(problems: pd.Series) -> np.ndarray:
+    """``problems.notna()`` as a numpy mask, fast for the usual object column of mostly None.
+
+    Cells that are not the None object (a few problem codes) are checked with ``pd.notna``, so NaN or NA
+    count as missing exactly as before; a column of another dtype takes ``notna`` directly.
+    """
+    if problems.dtype != object:
+        return problems.notna().to_numpy()
+    values = problems.to_numpy()
+    mask = object_pointers(values) != id(None)
+    if mask.any():
+        mask[mask] = pd.notna(values[mask])
+    return mask
