@@ -119,10 +119,13 @@ def text_series(values: np.ndarray | list[Any], index: pd.Index) -> pd.Series:
 
 
 def problem_series(problems: np.ndarray | list[Any] | None, index: pd.Index) -> pd.Series:
-    """Per-row problem codes as an object Series (None where the row has no problem)."""
+    """Per-row problem codes as an object Series (None where the row has no problem).
+
+    The Series wraps the array without copying it: callers hand over an array they no longer use.
+    """
     if problems is None:
-        return pd.Series(np.full(len(index), None, dtype=object), index=index, dtype=object)
-    return pd.Series(np.asarray(problems, dtype=object), index=index, dtype=object)
+        return pd.Series(np.full(len(index), None, dtype=object), index=index, dtype=object, copy=False)
+    return pd.Series(np.asarray(problems, dtype=object), index=index, dtype=object, copy=False)
 
 
 def as_arrow_text(values: pd.Series) -> pa.Array:
