@@ -1,10 +1,13 @@
-"""List columns convert to Arrow by object identity: the pointer read gives what id() gives, and the lists."""
+"""Conversion to the stored Arrow types: list columns by object identity (the pointer read gives id()), threads."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 
 from procrisk.schema.arrow import table_schema
 from procrisk.store.workspace import _identities, _list_array
@@ -28,3 +31,16 @@ def test_list_column_matches_per_row_conversion() -> None:
     assert _list_array(series, field).equals(expected)
     sliced = series.iloc[3:200]  # a view that does not start at the first element
     assert _list_array(sliced, field).equals(expected.slice(3, 197))
+
+
+def test_threaded_conversion_equals_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    from procrisk import api
+    from procrisk.store import workspace
+
+    real = Path(__file__).parents[1] / "fixtures" / "real" / "tabular" / "toronto-bids-awarded-contracts.csv"
+    frame = api.validate_file(real).tables["contracts"].assign(batch_id="000001-abc")
+    schema = table_schema("contracts")
+    one = workspace.to_arrow(frame, schema)
+    monkeypatch.setattr(workspace, "_PARALLEL_ROWS", 1)
+    monkeypatch.setenv("PROCRISK_WORKERS", "2")
+    assert workspace.to_arrow(frame, schema).equals(one)

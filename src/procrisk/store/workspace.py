@@ -27,6 +27,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,24 +150,36 @@ def _list_array(series: pd.Series, field: pa.Field) -> pa.Array:
     return pa.array(distinct, type=field.type, from_pandas=True).take(pa.array(codes))
 
 
+_PARALLEL_ROWS = 100_000  # from this many rows, columns are converted by parallel threads
+
+
+def _column_array(series: pd.Series | None, field: pa.Field, rows: int) -> pa.Array | pa.ChunkedArray:
+    """One column in its stored Arrow type (all nulls when the frame lacks it)."""
+    if series is None:
+        return pa.nulls(rows, type=field.type)
+    if pa.types.is_date32(field.type):
+        return _date_array(series, field)
+    if pa.types.is_list(field.type) and series.dtype == object:
+        return _list_array(series, field)
+    return pa.array(series, type=field.type, from_pandas=True)
+
+
 def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
-    """Convert a frame to the stored Arrow schema: missing columns become nulls, extra columns are an error."""
+    """Convert a frame to the stored Arrow schema: missing columns become nulls, extra columns are an error.
+
+    A large frame's columns are converted in a small thread pool (Arrow casts and numpy work free the GIL);
+    the columns are taken from the frame beforehand, so the threads only read their own Series.
+    """
     unknown = [c for c in frame.columns if c not in schema.names]
     if unknown:
         msg = f"columns not in the stored schema: {unknown}"
         raise ValueError(msg)
-    arrays = []
-    for field in schema:
-        if field.name not in frame.columns:
-            arrays.append(pa.nulls(len(frame), type=field.type))
-            continue
-        series = frame[field.name]
-        if pa.types.is_date32(field.type):
-            arrays.append(_date_array(series, field))
-        elif pa.types.is_list(field.type) and series.dtype == object:
-            arrays.append(_list_array(series, field))
-        else:
-            arrays.append(pa.array(series, type=field.type, from_pandas=True))
+    columns = [(frame[f.name] if f.name in frame.columns else None, f, len(frame)) for f in schema]
+    if len(frame) < _PARALLEL_ROWS:
+        arrays = [_column_array(*column) for column in columns]
+    else:
+        with ThreadPoolExecutor(max_workers=parallel_workers(2)) as pool:
+            arrays = list(pool.map(lambda column: _column_array(*column), columns))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
