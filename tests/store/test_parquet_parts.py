@@ -80,3 +80,18 @@ def test_workspace_reads_a_batch_written_in_parts(
 def test_not_parquet_is_refused() -> None:
     with pytest.raises(ValueError, match="PAR1"):
         parquet_parts.split_file(b"not a parquet file")
+
+
+def test_statistics_only_where_they_can_prune(tmp_path: Path, contracts: pa.Table) -> None:
+    from procrisk.store.workspace import atomic_write_parquet
+
+    ids = pa.array([f"C{i}" for i in range(contracts.num_rows)], type=contracts.schema.field("contract_id").type)
+    table = contracts.set_column(0, contracts.schema.field("contract_id"), ids)  # mostly distinct text
+    path = tmp_path / "contracts.parquet"
+    atomic_write_parquet(path, table)
+    assert pq.read_table(path).equals(table)
+    meta = pq.read_metadata(path).row_group(0)
+    stats = {meta.column(j).path_in_schema: meta.column(j).is_stats_set for j in range(meta.num_columns)}
+    assert stats["award_value"] and stats["award_date"] and stats["source_row"] and stats["currency"]
+    assert stats["subcontractors.list.element"] and stats["supplier_name"]  # few distinct names here
+    assert not stats["contract_id"]
