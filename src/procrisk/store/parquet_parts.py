@@ -199,18 +199,23 @@ def _shift_row_group(row_group: list[Field], by: int) -> None:
             _shift(meta[2], _CM_OFFSETS, by)
 
 
-def split_file(data: bytes) -> tuple[bytes, list[Field]]:
+def split_file(data: bytes | memoryview) -> tuple[memoryview, list[Field]]:
     """The body (bytes between the leading magic and the footer) and the decoded footer of a Parquet file."""
-    if data[:4] != MAGIC or data[-4:] != MAGIC:
+    data = memoryview(data).cast("B")
+    if bytes(data[:4]) != MAGIC or bytes(data[-4:]) != MAGIC:
         msg = "not a Parquet file (no PAR1 magic)"
         raise ValueError(msg)
     (length,) = struct.unpack("<i", data[-8:-4])
     footer_start = len(data) - 8 - length
-    return data[4:footer_start], _Reader(data[footer_start:-8]).struct()
+    return data[4:footer_start], _Reader(bytes(data[footer_start:-8])).struct()
 
 
-def join_parts(parts: list[bytes]) -> bytes:
-    """One Parquet file holding the row groups of several files of the same schema, in order."""
+def join_parts(parts: list[bytes | memoryview]) -> list[bytes | memoryview]:
+    """The pieces, in order, of one Parquet file holding the row groups of several files of the same schema.
+
+    The pieces (magic, each part's body, footer, its length, magic) are views of the parts or small new
+    bytes: written one after another they make the file, without copying the bodies into one buffer.
+    """
     bodies, footers = zip(*(split_file(p) for p in parts), strict=True)
     merged = footers[0]
     row_groups: list[list[Field]] = []
@@ -229,26 +234,32 @@ def join_parts(parts: list[bytes]) -> bytes:
     _get(merged, _NUM_ROWS)[2] = rows
     footer = bytearray()
     _write_struct(merged, footer)
-    return b"".join([MAGIC, *bodies, bytes(footer), struct.pack("<i", len(footer)), MAGIC])
+    return [MAGIC, *bodies, bytes(footer), struct.pack("<i", len(footer)), MAGIC]
 
 
-def _encode(table: pa.Table, options: dict[str, Any]) -> bytes:
-    """One table as a complete Parquet file in memory."""
+def _encode(table: pa.Table, options: dict[str, Any]) -> memoryview:
+    """One table as a complete Parquet file in memory (a view of pyarrow's buffer, not a copy)."""
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, **options)
-    return sink.getvalue().to_pybytes()
+    return memoryview(sink.getvalue()).cast("B")  # unsigned bytes, as bytes objects compare
 
 
-def parquet_bytes(table: pa.Table, workers: int, **options: Any) -> bytes:
-    """The Parquet file of ``table`` (``options`` as for ``pyarrow.parquet.write_table``), encoded in parallel.
+def parquet_pieces(table: pa.Table, workers: int, **options: Any) -> list[bytes | memoryview]:
+    """The Parquet file of ``table`` (``options`` as for ``pyarrow.parquet.write_table``) as pieces to write
+    in order, encoded in parallel row parts.
 
     With fewer than ``MIN_PART_ROWS`` rows per worker, or one worker, it is one plain ``write_table``.
     """
     parts = min(workers, table.num_rows // MIN_PART_ROWS)
     if parts <= 1:
-        return _encode(table, options)
+        return [_encode(table, options)]
     size = -(-table.num_rows // parts)
     slices = [table.slice(start, size) for start in range(0, table.num_rows, size)]
     with ThreadPoolExecutor(max_workers=len(slices)) as pool:
         encoded = list(pool.map(lambda part: _encode(part, options), slices))
     return join_parts(encoded)
+
+
+def parquet_bytes(table: pa.Table, workers: int, **options: Any) -> bytes:
+    """The whole Parquet file of :func:`parquet_pieces` as one bytes object."""
+    return b"".join(parquet_pieces(table, workers, **options))

@@ -43,7 +43,7 @@ from procrisk.config import parallel_workers
 from procrisk.errors import NotFoundError, WorkspaceError
 from procrisk.schema.arrow import issues_schema, table_schema
 from procrisk.schema.columns import TABLES
-from procrisk.store.parquet_parts import parquet_bytes
+from procrisk.store.parquet_parts import parquet_pieces
 from procrisk.version import __version__
 
 SCHEMA_VERSION = 1
@@ -120,10 +120,11 @@ def atomic_write_parquet(path: Path, table: pa.Table, compression: str = "zstd")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     dictionary = dictionary_columns(table)
-    data = parquet_bytes(table, parallel_workers(2), compression=compression, use_dictionary=dictionary,
-                         write_statistics=statistics_columns(table, dictionary))
+    pieces = parquet_pieces(table, parallel_workers(2), compression=compression, use_dictionary=dictionary,
+                            write_statistics=statistics_columns(table, dictionary))
     with tmp.open("wb") as fh:
-        fh.write(data)
+        for piece in pieces:
+            fh.write(piece)
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
