@@ -258,3 +258,79 @@ def test_suspect_text_rows_equal_the_earlier_byte_scan() -> None:
         if len(arr) > 3 and rng.random() < 0.5:
             arr = arr.slice(1, len(arr) - 2)
         assert _suspect_rows(arr).tolist() == _old_suspect_rows(arr).tolist(), values
+
+
+def _old_candidates(names: pd.Series) -> pd.Series:
+    """The earlier test for cells that may name several suppliers: a regular expression per cell."""
+    return names.notna() & names.astype("string").str.contains(r"[;|\n/,]", regex=True).fillna(False)
+
+
+@pytest.mark.parametrize("path", REGISTERS, ids=lambda p: p.stem)
+def test_rows_containing_matches_regex_on_real_registers(path: Path) -> None:
+    from procrisk.ingest.normalise.series import rows_containing
+
+    frame = read_csv(path).frame
+    for name in frame.columns:
+        column = frame[name]
+        assert rows_containing(column, ";|\n/,").tolist() == _old_candidates(column).tolist(), name
+
+
+def test_rows_containing_on_chunks_slices_and_objects() -> None:
+    from procrisk.ingest.normalise.series import rows_containing
+
+    cells = [*_ODD, "Acme Ltd; Beta GmbH", "Ünï, SA", "x|y", "São Paulo/SP", "漢字;", ";", "plain"] * 7
+    chunked = pa.chunked_array([pa.array(cells[:30], pa.large_string()), pa.array(cells[30:], pa.large_string())])
+    series = pd.Series(pd.arrays.ArrowStringArray(chunked), dtype=pd.StringDtype("pyarrow"))
+    assert rows_containing(series, ";|\n/,").tolist() == _old_candidates(series).tolist()
+    part = series.iloc[5:60]
+    assert rows_containing(part, ";|\n/,").tolist() == _old_candidates(part).tolist()
+    assert rows_containing(part, ";|\n/,").index.equals(part.index)
+    objects = pd.Series([*cells, 3, ["a;b"]], dtype=object)
+    assert rows_containing(objects, ";|\n/,").tolist() == _old_candidates(objects).tolist()
+
+
+def test_problem_rows_is_notna() -> None:
+    from procrisk.ingest.normalise.series import problem_rows, problem_series
+
+    index = pd.RangeIndex(12)
+    cells = [None, "number.unparseable", np.nan, pd.NA, None, "date.ambiguous", "", 0, None, pd.NaT, "x", None]
+    for series in (pd.Series(cells, dtype=object), problem_series(None, index), problem_series(cells, index),
+                   pd.Series(["a", None] * 6, dtype="string"), pd.Series(np.arange(12.0)).where(lambda s: s > 3),
+                   pd.Series([], dtype=object)):
+        assert problem_rows(series).tolist() == series.notna().tolist()
+
+
+@pytest.mark.parametrize("path", REGISTERS, ids=lambda p: p.stem)
+def test_problem_rows_on_real_registers(path: Path) -> None:
+    from procrisk.ingest.mapping import propose_mapping
+    from procrisk.ingest.normalise import normalise_column
+    from procrisk.ingest.normalise.series import problem_rows
+    from procrisk.schema.columns import TABLES
+
+    raw = read_csv(path)
+    mapping = propose_mapping(raw.headers)
+    for header, name in mapping.mapped.items():
+        result = normalise_column(raw.frame[header], TABLES[mapping.table][name])
+        assert problem_rows(result.problems).tolist() == result.problems.notna().tolist(), header
+
+
+def _old_name_key(values: pd.Series) -> pd.Series:
+    """The earlier name keys: distinct values as Python strings, keyed, spread back."""
+    from procrisk.ingest.normalise.names import _key_array
+    from procrisk.ingest.normalise.series import STRING
+
+    codes, uniques = distinct(values)
+    keys = _key_array(pa.array([str(u) for u in uniques], type=pa.large_string()))
+    taken = keys.take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index, dtype=STRING)
+
+
+@pytest.mark.parametrize("path", REGISTERS, ids=lambda p: p.stem)
+def test_name_key_on_arrow_dictionary_matches_python_strings(path: Path) -> None:
+    from procrisk.ingest.normalise.names import name_key
+
+    frame = read_csv(path).frame
+    for header in frame.columns:
+        pd.testing.assert_series_equal(name_key(frame[header]), _old_name_key(frame[header]))
+    empty = pd.Series([None, None], dtype=pd.StringDtype("pyarrow"))
+    pd.testing.assert_series_equal(name_key(empty), _old_name_key(empty))

@@ -26,6 +26,7 @@ from procrisk.ingest.normalise.dates import parse_dates
 from procrisk.ingest.normalise.lists import split_names
 from procrisk.ingest.normalise.names import name_key
 from procrisk.ingest.normalise.problems import describe
+from procrisk.ingest.normalise.series import problem_rows, rows_containing
 from procrisk.ingest.raw import RawTable
 from procrisk.ingest.sniff import detect_format
 from procrisk.schema.columns import ISSUE_NAMES, TABLES, Column
@@ -116,7 +117,7 @@ def _issue_rows(
     allowed: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Issues-table rows for the problem codes found in one column."""
-    mask = problems.notna().to_numpy()
+    mask = problem_rows(problems)
     if not mask.any():
         return pd.DataFrame(columns=list(ISSUE_NAMES))
     codes = problems[mask].astype(str)
@@ -269,7 +270,7 @@ def _explode_suppliers(canonical: pd.DataFrame, notes: list[str]) -> pd.DataFram
     if "supplier_name" not in canonical:
         return canonical
     names = canonical["supplier_name"]
-    candidates = names.notna() & names.astype("string").str.contains(r"[;|\n/,]", regex=True).fillna(False)
+    candidates = rows_containing(names, ";|\n/,")
     if not candidates.any():
         return canonical
     lists = split_names(names[candidates])

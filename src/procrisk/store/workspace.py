@@ -19,6 +19,7 @@ writer) or the new one with every file in place.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import fcntl
 import json
@@ -26,6 +27,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,9 +39,11 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from procrisk.config import parallel_workers
 from procrisk.errors import NotFoundError, WorkspaceError
 from procrisk.schema.arrow import issues_schema, table_schema
 from procrisk.schema.columns import TABLES
+from procrisk.store.parquet_parts import parquet_pieces
 from procrisk.version import __version__
 
 SCHEMA_VERSION = 1
@@ -90,12 +94,38 @@ def dictionary_columns(table: pa.Table) -> list[str]:
     return names
 
 
+def statistics_columns(table: pa.Table, dictionary: list[str]) -> list[str]:
+    """Columns whose Parquet statistics (min, max, null count) are written: all but mostly distinct text.
+
+    Text columns that are not worth a dictionary (ids, names, JSON extras) hold values spread over the
+    whole range in every row group, so their min and max would prune nothing, and comparing every string
+    is a fifth of the write. Nothing in procrisk filters on statistics; the values stored are the same.
+    """
+    wanted = set(dictionary)
+    names = []
+    for field in table.schema:
+        if pa.types.is_list(field.type):
+            names.append(f"{field.name}.list.element")
+        elif field.name in wanted or not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            names.append(field.name)
+    return names
+
+
 def atomic_write_parquet(path: Path, table: pa.Table, compression: str = "zstd") -> None:
-    """Write an Arrow table as Parquet atomically (temp file, fsync, rename)."""
+    """Write an Arrow table as Parquet atomically (temp file, fsync, rename).
+
+    A large table is encoded in row parts by parallel threads (:mod:`procrisk.store.parquet_parts`): one
+    row group per part, the same file ``pyarrow.parquet.write_table`` gives with that row-group size.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression=compression, use_dictionary=dictionary_columns(table))
-    with tmp.open("rb+") as fh:
+    dictionary = dictionary_columns(table)
+    pieces = parquet_pieces(table, parallel_workers(2), compression=compression, use_dictionary=dictionary,
+                            write_statistics=statistics_columns(table, dictionary))
+    with tmp.open("wb") as fh:
+        for piece in pieces:
+            fh.write(piece)
+        fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
     fsync_dir(path.parent)
@@ -110,15 +140,26 @@ def _date_array(series: pd.Series, field: pa.Field) -> pa.Array:
     return pa.array(dates, type=field.type, from_pandas=True)
 
 
+def _identities(values: np.ndarray) -> np.ndarray:
+    """The identity of each object of a contiguous object array: its pointer, i.e. ``id()`` in CPython.
+
+    Read straight from the array's buffer of object pointers (a copy, taken while ``values`` holds the
+    references), which is what ``np.fromiter(map(id, values))`` gives without a Python call per element.
+    """
+    if not len(values):
+        return np.zeros(0, dtype=np.uintp)
+    pointers = (ctypes.c_size_t * len(values)).from_address(values.ctypes.data)
+    return np.frombuffer(pointers, dtype=np.uintp).copy()
+
+
 def _list_array(series: pd.Series, field: pa.Field) -> pa.Array:
     """A column of Python lists (or None) as an Arrow list array, each distinct list object converted once.
 
     Normalisers hand out one shared list object per distinct cell value, so converting by object identity
     costs one hash of its identity per row instead of one list conversion per row.
     """
-    values = series.to_numpy(dtype=object, na_value=None)
-    ids = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
-    codes, _ = pd.factorize(ids)
+    values = np.ascontiguousarray(series.to_numpy(dtype=object, na_value=None))
+    codes, _ = pd.factorize(_identities(values))
     first = np.empty(codes.max(initial=-1) + 1, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write per code is its first row
     firsts = values[first]
@@ -128,24 +169,36 @@ def _list_array(series: pd.Series, field: pa.Field) -> pa.Array:
     return pa.array(distinct, type=field.type, from_pandas=True).take(pa.array(codes))
 
 
+_PARALLEL_ROWS = 100_000  # from this many rows, columns are converted by parallel threads
+
+
+def _column_array(series: pd.Series | None, field: pa.Field, rows: int) -> pa.Array | pa.ChunkedArray:
+    """One column in its stored Arrow type (all nulls when the frame lacks it)."""
+    if series is None:
+        return pa.nulls(rows, type=field.type)
+    if pa.types.is_date32(field.type):
+        return _date_array(series, field)
+    if pa.types.is_list(field.type) and series.dtype == object:
+        return _list_array(series, field)
+    return pa.array(series, type=field.type, from_pandas=True)
+
+
 def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
-    """Convert a frame to the stored Arrow schema: missing columns become nulls, extra columns are an error."""
+    """Convert a frame to the stored Arrow schema: missing columns become nulls, extra columns are an error.
+
+    A large frame's columns are converted in a small thread pool (Arrow casts and numpy work free the GIL);
+    the columns are taken from the frame beforehand, so the threads only read their own Series.
+    """
     unknown = [c for c in frame.columns if c not in schema.names]
     if unknown:
         msg = f"columns not in the stored schema: {unknown}"
         raise ValueError(msg)
-    arrays = []
-    for field in schema:
-        if field.name not in frame.columns:
-            arrays.append(pa.nulls(len(frame), type=field.type))
-            continue
-        series = frame[field.name]
-        if pa.types.is_date32(field.type):
-            arrays.append(_date_array(series, field))
-        elif pa.types.is_list(field.type) and series.dtype == object:
-            arrays.append(_list_array(series, field))
-        else:
-            arrays.append(pa.array(series, type=field.type, from_pandas=True))
+    columns = [(frame[f.name] if f.name in frame.columns else None, f, len(frame)) for f in schema]
+    if len(frame) < _PARALLEL_ROWS:
+        arrays = [_column_array(*column) for column in columns]
+    else:
+        with ThreadPoolExecutor(max_workers=parallel_workers(2)) as pool:
+            arrays = list(pool.map(lambda column: _column_array(*column), columns))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -250,5 +250,5 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None) -> Normalise
         if found is not None:
             days[i] = found
         problems[i] = problem
-    out = pd.Series(days[codes].astype("datetime64[s]"), index=values.index)
+    out = pd.Series(days[codes].astype("datetime64[s]"), index=values.index, copy=False)
     return Normalised(out, problem_series(problems[codes], values.index), notes)

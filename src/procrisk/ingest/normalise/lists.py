@@ -57,7 +57,7 @@ def _per_distinct(values: pd.Series, func: Any) -> pd.Series:
     """Apply a cell -> list function once per distinct value; missing cells stay None."""
     codes, uniques = distinct(values)
     lists = [func(str(u)) or None for u in uniques]
-    return pd.Series(spread(lists, codes), index=values.index, dtype=object)
+    return pd.Series(spread(lists, codes), index=values.index, dtype=object, copy=False)
 
 
 def split_names(values: pd.Series) -> pd.Series:
@@ -90,5 +90,5 @@ def parse_country_list(values: pd.Series) -> Normalised:
         known = list(dict.fromkeys(code for code in found if code))
         lists.append(known or None)
         problems.append("country.unknown" if any(code is None for code in found) else None)
-    return Normalised(pd.Series(spread(lists, codes), index=values.index, dtype=object),
+    return Normalised(pd.Series(spread(lists, codes), index=values.index, dtype=object, copy=False),
                       problem_series(np.asarray(spread(problems, codes), dtype=object), values.index), [])

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procrisk.ingest.normalise.legal_forms import TRAILING_FORMS
-from procrisk.ingest.normalise.series import STRING, distinct
+from procrisk.ingest.normalise.series import STRING, arrow_chunks, distinct, encode_arrow
 
 
 def _key_array(arr: pa.Array) -> pa.Array:
@@ -36,7 +36,12 @@ def _key_array(arr: pa.Array) -> pa.Array:
 
 def name_key(values: pd.Series) -> pd.Series:
     """The grouping key of each supplier name (string dtype; missing where the name is missing)."""
-    codes, uniques = distinct(values)
-    keys = _key_array(pa.array([str(u) for u in uniques], type=pa.large_string()))
+    chunks = arrow_chunks(values)
+    if chunks is not None:  # Arrow text: key the dictionary as it is, without a detour through Python strings
+        codes, dictionary = encode_arrow(chunks)
+        keys = _key_array(dictionary.cast(pa.large_string()))
+    else:
+        codes, uniques = distinct(values)
+        keys = _key_array(pa.array([str(u) for u in uniques], type=pa.large_string()))
     taken = keys.take(pa.array(codes, mask=codes < 0))
     return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index, dtype=STRING)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -118,10 +119,13 @@ def text_series(values: np.ndarray | list[Any], index: pd.Index) -> pd.Series:
 
 
 def problem_series(problems: np.ndarray | list[Any] | None, index: pd.Index) -> pd.Series:
-    """Per-row problem codes as an object Series (None where the row has no problem)."""
+    """Per-row problem codes as an object Series (None where the row has no problem).
+
+    The Series wraps the array without copying it: callers hand over an array they no longer use.
+    """
     if problems is None:
-        return pd.Series(np.full(len(index), None, dtype=object), index=index, dtype=object)
-    return pd.Series(np.asarray(problems, dtype=object), index=index, dtype=object)
+        return pd.Series(np.full(len(index), None, dtype=object), index=index, dtype=object, copy=False)
+    return pd.Series(np.asarray(problems, dtype=object), index=index, dtype=object, copy=False)
 
 
 def as_arrow_text(values: pd.Series) -> pa.Array:
@@ -180,3 +184,52 @@ def keep_bytes(arr: pa.Array, keep: np.ndarray, replace: tuple[int, int] | None 
         validity = pa.py_buffer(np.packbits(arr.is_valid().to_numpy(zero_copy_only=False), bitorder="little"))
     return pa.Array.from_buffers(pa.large_string(), len(arr),
                                  [validity, pa.py_buffer(new_offsets), pa.py_buffer(kept)], arr.null_count)
+
+
+def rows_containing(values: pd.Series, chars: str) -> pd.Series:
+    """Whether each cell contains any of the ASCII ``chars`` (False where missing), as a boolean Series.
+
+    For Arrow text the UTF-8 bytes are scanned with numpy: an ASCII byte is never part of a multi-byte
+    character, so a byte match is a character match, as ``str.contains("[...]")`` would find.
+    """
+    chunks = arrow_chunks(values)
+    if chunks is None or not chars.isascii():
+        pattern = "[" + "".join("\\" + c if c in "\\]^-[" else c for c in chars) + "]"
+        found = values.astype("string").str.contains(pattern, regex=True).fillna(False)
+        return (values.notna() & found).astype(bool)
+    wanted = np.zeros(256, dtype=bool)
+    wanted[list(chars.encode())] = True
+    parts = []
+    for chunk in chunks.chunks:
+        offsets, data = string_buffers(chunk)
+        rows = np.zeros(len(chunk), dtype=bool)
+        if len(chunk) and offsets[-1] > offsets[0]:
+            hits = offsets[0] + np.flatnonzero(wanted[data[offsets[0]:offsets[-1]]])
+            rows[np.searchsorted(offsets[1:], hits, side="right")] = True
+        parts.append(rows)
+    flags = np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    return pd.Series(flags, index=values.index)
+
+
+def object_pointers(values: np.ndarray) -> np.ndarray:
+    """The identity of each object of an object array: its pointer, i.e. ``id()`` in CPython (a copy)."""
+    values = np.ascontiguousarray(values, dtype=object)
+    if not len(values):
+        return np.zeros(0, dtype=np.uintp)
+    pointers = (ctypes.c_size_t * len(values)).from_address(values.ctypes.data)
+    return np.frombuffer(pointers, dtype=np.uintp).copy()
+
+
+def problem_rows(problems: pd.Series) -> np.ndarray:
+    """``problems.notna()`` as a numpy mask, fast for the usual object column of mostly None.
+
+    Cells that are not the None object (a few problem codes) are checked with ``pd.notna``, so NaN or NA
+    count as missing exactly as before; a column of another dtype takes ``notna`` directly.
+    """
+    if problems.dtype != object:
+        return problems.notna().to_numpy()
+    values = problems.to_numpy()
+    mask = object_pointers(values) != id(None)
+    if mask.any():
+        mask[mask] = pd.notna(values[mask])
+    return mask

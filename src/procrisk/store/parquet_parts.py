@@ -1,0 +1,265 @@
+"""Write one Parquet file from parts encoded in parallel threads, joined by rewriting the footer offsets.
+
+pyarrow encodes a table's columns one after another on one core. A large table is cut into consecutive row
+slices; each slice is written as a complete Parquet file in memory by its own thread (pyarrow frees the GIL
+while it encodes and compresses). The bodies (column chunks) of the parts are then laid end to end behind one
+``PAR1`` magic, and one footer lists every row group of every part in order, with each part's byte offsets
+shifted by the bytes in front of it. The result is an ordinary Parquet file with one row group per part (or
+more for very large parts): the same schema, rows, order and key-value metadata (the stored Arrow schema) as
+``pyarrow.parquet.write_table`` gives, readable by any Parquet reader.
+
+The footer is Thrift compact-protocol data (the ``FileMetaData`` of ``parquet.thrift``); :class:`_Reader`
+and :func:`_write_struct` read and write it generically, keeping every field as found, so only the offsets
+change. Parts are written without a page index or bloom filters (pyarrow's defaults), whose own contents
+would hold absolute offsets.
+"""
+
+from __future__ import annotations
+
+import struct
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+MAGIC = b"PAR1"
+MIN_PART_ROWS = 250_000  # below this many rows per part, one thread writes the whole table
+
+# Thrift compact-protocol type codes
+_TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(1, 13)
+
+# Field ids (parquet.thrift) of the byte offsets into the file, per struct
+_ROW_GROUPS, _NUM_ROWS = 4, 3  # FileMetaData
+_RG_COLUMNS, _RG_FILE_OFFSET, _RG_ORDINAL = 1, 5, 7  # RowGroup
+_CC_FILE_OFFSET, _CC_META = 2, 3  # ColumnChunk
+_CC_INDEX_OFFSETS = (4, 6)  # ColumnChunk: offset index, column index (absent: no page index written)
+_CM_OFFSETS = (9, 10, 11, 14)  # ColumnMetaData: data page, index page, dictionary page, bloom filter
+
+Field = list[Any]  # [field id, type code, value]
+
+
+class _Reader:
+    """A cursor over Thrift compact-protocol bytes that decodes structs into lists of fields."""
+
+    def __init__(self, data: bytes) -> None:
+        """Start reading ``data`` at its first byte."""
+        self.data = data
+        self.pos = 0
+
+    def byte(self) -> int:
+        """One unsigned byte."""
+        value = self.data[self.pos]
+        self.pos += 1
+        return value
+
+    def varint(self) -> int:
+        """An unsigned LEB128 integer."""
+        shift = result = 0
+        while True:
+            b = self.byte()
+            result |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return result
+            shift += 7
+
+    def zigzag(self) -> int:
+        """A signed (zigzag-coded) integer."""
+        n = self.varint()
+        return (n >> 1) ^ -(n & 1)
+
+    def value(self, kind: int) -> Any:
+        """One value of the given type code (a bool inside a container is its raw byte)."""
+        if kind in (_TRUE, _FALSE, _BYTE):
+            return self.byte()
+        if kind in (_I16, _I32, _I64):
+            return self.zigzag()
+        if kind == _DOUBLE:
+            self.pos += 8
+            return self.data[self.pos - 8:self.pos]
+        if kind == _BINARY:
+            size = self.varint()
+            self.pos += size
+            return self.data[self.pos - size:self.pos]
+        if kind in (_LIST, _SET):
+            head = self.byte()
+            size, element = head >> 4, head & 0x0F
+            if size == 15:
+                size = self.varint()
+            return (element, [self.value(element) for _ in range(size)])
+        if kind == _MAP:
+            size = self.varint()
+            types = self.byte() if size else 0
+            return (types, [(self.value(types >> 4), self.value(types & 0x0F)) for _ in range(size)])
+        if kind == _STRUCT:
+            return self.struct()
+        msg = f"unknown Thrift compact type {kind}"
+        raise ValueError(msg)
+
+    def struct(self) -> list[Field]:
+        """The fields of one struct, in the order written."""
+        fields: list[Field] = []
+        last = 0
+        while True:
+            head = self.byte()
+            if head == 0:
+                return fields
+            kind, delta = head & 0x0F, head >> 4
+            fid = last + delta if delta else self.zigzag()
+            value = None if kind in (_TRUE, _FALSE) else self.value(kind)
+            fields.append([fid, kind, value])
+            last = fid
+
+
+def _varint(n: int) -> bytes:
+    """An unsigned LEB128 integer."""
+    out = bytearray()
+    while True:
+        if n < 0x80:
+            out.append(n)
+            return bytes(out)
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+
+
+def _zigzag(n: int) -> bytes:
+    """A signed integer, zigzag-coded."""
+    return _varint((n << 1) ^ (n >> 63))
+
+
+def _write_value(kind: int, value: Any, out: bytearray) -> None:
+    """Append one value of the given type code."""
+    if kind in (_TRUE, _FALSE, _BYTE):
+        out.append(value)
+    elif kind in (_I16, _I32, _I64):
+        out += _zigzag(value)
+    elif kind == _DOUBLE:
+        out += value
+    elif kind == _BINARY:
+        out += _varint(len(value)) + value
+    elif kind in (_LIST, _SET):
+        element, items = value
+        if len(items) < 15:
+            out.append(len(items) << 4 | element)
+        else:
+            out.append(0xF0 | element)
+            out += _varint(len(items))
+        for item in items:
+            _write_value(element, item, out)
+    elif kind == _MAP:
+        types, pairs = value
+        out += _varint(len(pairs))
+        if pairs:
+            out.append(types)
+        for key, item in pairs:
+            _write_value(types >> 4, key, out)
+            _write_value(types & 0x0F, item, out)
+    elif kind == _STRUCT:
+        _write_struct(value, out)
+    else:
+        msg = f"unknown Thrift compact type {kind}"
+        raise ValueError(msg)
+
+
+def _write_struct(fields: list[Field], out: bytearray) -> None:
+    """Append one struct's fields and its stop byte."""
+    last = 0
+    for fid, kind, value in fields:
+        delta = fid - last
+        if 0 < delta <= 15:
+            out.append(delta << 4 | kind)
+        else:
+            out.append(kind)
+            out += _zigzag(fid)
+        if kind not in (_TRUE, _FALSE):
+            _write_value(kind, value, out)
+        last = fid
+    out.append(0)
+
+
+def _get(fields: list[Field], fid: int) -> Field | None:
+    """The field with this id, if the struct has it."""
+    return next((f for f in fields if f[0] == fid), None)
+
+
+def _shift(fields: list[Field], ids: tuple[int, ...], by: int) -> None:
+    """Add ``by`` to each integer field among ``ids`` that is set (0 means unset: no offset is 0)."""
+    for field in fields:
+        if field[0] in ids and field[1] in (_I32, _I64) and field[2] > 0:
+            field[2] += by
+
+
+def _shift_row_group(row_group: list[Field], by: int) -> None:
+    """Move every byte offset of one row group (and of its column chunks) by ``by`` bytes."""
+    _shift(row_group, (_RG_FILE_OFFSET,), by)
+    for chunk in _get(row_group, _RG_COLUMNS)[2][1]:
+        _shift(chunk, (_CC_FILE_OFFSET, *_CC_INDEX_OFFSETS), by)
+        meta = _get(chunk, _CC_META)
+        if meta is not None:
+            _shift(meta[2], _CM_OFFSETS, by)
+
+
+def split_file(data: bytes | memoryview) -> tuple[memoryview, list[Field]]:
+    """The body (bytes between the leading magic and the footer) and the decoded footer of a Parquet file."""
+    data = memoryview(data).cast("B")
+    if bytes(data[:4]) != MAGIC or bytes(data[-4:]) != MAGIC:
+        msg = "not a Parquet file (no PAR1 magic)"
+        raise ValueError(msg)
+    (length,) = struct.unpack("<i", data[-8:-4])
+    footer_start = len(data) - 8 - length
+    return data[4:footer_start], _Reader(bytes(data[footer_start:-8])).struct()
+
+
+def join_parts(parts: list[bytes | memoryview]) -> list[bytes | memoryview]:
+    """The pieces, in order, of one Parquet file holding the row groups of several files of the same schema.
+
+    The pieces (magic, each part's body, footer, its length, magic) are views of the parts or small new
+    bytes: written one after another they make the file, without copying the bodies into one buffer.
+    """
+    bodies, footers = zip(*(split_file(p) for p in parts), strict=True)
+    merged = footers[0]
+    row_groups: list[list[Field]] = []
+    rows = 0
+    shift = 0
+    for body, footer in zip(bodies, footers, strict=True):
+        for row_group in _get(footer, _ROW_GROUPS)[2][1]:
+            _shift_row_group(row_group, shift)
+            ordinal = _get(row_group, _RG_ORDINAL)
+            if ordinal is not None:
+                ordinal[2] = len(row_groups)
+            row_groups.append(row_group)
+        rows += _get(footer, _NUM_ROWS)[2]
+        shift += len(body)
+    _get(merged, _ROW_GROUPS)[2] = (_STRUCT, row_groups)
+    _get(merged, _NUM_ROWS)[2] = rows
+    footer = bytearray()
+    _write_struct(merged, footer)
+    return [MAGIC, *bodies, bytes(footer), struct.pack("<i", len(footer)), MAGIC]
+
+
+def _encode(table: pa.Table, options: dict[str, Any]) -> memoryview:
+    """One table as a complete Parquet file in memory (a view of pyarrow's buffer, not a copy)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, **options)
+    return memoryview(sink.getvalue()).cast("B")  # unsigned bytes, as bytes objects compare
+
+
+def parquet_pieces(table: pa.Table, workers: int, **options: Any) -> list[bytes | memoryview]:
+    """The Parquet file of ``table`` (``options`` as for ``pyarrow.parquet.write_table``) as pieces to write
+    in order, encoded in parallel row parts.
+
+    With fewer than ``MIN_PART_ROWS`` rows per worker, or one worker, it is one plain ``write_table``.
+    """
+    parts = min(workers, table.num_rows // MIN_PART_ROWS)
+    if parts <= 1:
+        return [_encode(table, options)]
+    size = -(-table.num_rows // parts)
+    slices = [table.slice(start, size) for start in range(0, table.num_rows, size)]
+    with ThreadPoolExecutor(max_workers=len(slices)) as pool:
+        encoded = list(pool.map(lambda part: _encode(part, options), slices))
+    return join_parts(encoded)
+
+
+def parquet_bytes(table: pa.Table, workers: int, **options: Any) -> bytes:
+    """The whole Parquet file of :func:`parquet_pieces` as one bytes object."""
+    return b"".join(parquet_pieces(table, workers, **options))

@@ -1,0 +1,97 @@
+"""Parquet written in parallel parts is the file one writer gives with that row-group size, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from procrisk import api
+from procrisk.schema.arrow import table_schema
+from procrisk.store import Workspace, parquet_parts
+from procrisk.store.workspace import dictionary_columns, to_arrow
+
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "tabular" / "toronto-bids-awarded-contracts.csv"
+
+
+@pytest.fixture
+def contracts(tmp_path: Path) -> pa.Table:
+    """The stored contracts of a real register, as the Arrow table the workspace writes."""
+    prepared = api.validate_file(REAL)
+    frame = prepared.tables["contracts"].assign(batch_id="000001-abc")
+    table = to_arrow(frame, table_schema("contracts"))
+    return pa.concat_tables([table] * 3)  # a few thousand rows, lists, dates, nulls and text
+
+
+def _options(table: pa.Table) -> dict[str, object]:
+    return {"compression": "zstd", "use_dictionary": dictionary_columns(table)}
+
+
+def test_footer_round_trips_byte_for_byte(contracts: pa.Table) -> None:
+    data = bytes(parquet_parts._encode(contracts, _options(contracts)))
+    _, footer = parquet_parts.split_file(data)
+    out = bytearray()
+    parquet_parts._write_struct(footer, out)
+    (length,) = __import__("struct").unpack("<i", data[-8:-4])
+    assert bytes(out) == data[-8 - length:-8]
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_parallel_parts_equal_one_writer_with_that_row_group_size(
+    contracts: pa.Table, workers: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parquet_parts, "MIN_PART_ROWS", 100)
+    joined = parquet_parts.parquet_bytes(contracts, workers, **_options(contracts))
+    size = -(-contracts.num_rows // workers)
+    reference = parquet_parts._encode(contracts, {**_options(contracts), "row_group_size": size})
+    assert joined == reference
+    read = pq.read_table(pa.BufferReader(joined))
+    assert read.equals(pq.read_table(pa.BufferReader(parquet_parts._encode(contracts, _options(contracts)))))
+    assert read.schema.equals(contracts.schema, check_metadata=False)
+    assert pq.read_metadata(pa.BufferReader(joined)).num_row_groups == workers
+
+
+def test_small_tables_are_one_plain_write(contracts: pa.Table) -> None:
+    assert parquet_parts.parquet_bytes(contracts, 2, **_options(contracts)) == parquet_parts._encode(
+        contracts, _options(contracts))
+
+
+def test_workspace_reads_a_batch_written_in_parts(
+    tmp_path: Path, contracts: pa.Table, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parquet_parts, "MIN_PART_ROWS", 100)
+    monkeypatch.setenv("PROCRISK_WORKERS", "2")
+    report = api.ingest_file(REAL, workspace=tmp_path / "ws")
+    ws = Workspace(tmp_path / "ws")
+    (file,) = ws.table_files("contracts")
+    assert pq.read_metadata(file).num_row_groups == 2
+    stored = ws.read_table("contracts")
+    assert len(stored) == len(report.prepared.tables["contracts"])
+    assert stored["source_row"].tolist() == report.prepared.tables["contracts"]["source_row"].tolist()
+    batches = list(ws.table_batches("contracts", ["contract_id"], batch_size=50))
+    assert sum(b.num_rows for b in batches) == len(stored)
+    taken = ds.dataset([str(file)], format="parquet").take(pa.array([0, len(stored) - 1]))
+    assert taken.column("contract_id").to_pylist() == [stored["contract_id"].iloc[0], stored["contract_id"].iloc[-1]]
+
+
+def test_not_parquet_is_refused() -> None:
+    with pytest.raises(ValueError, match="PAR1"):
+        parquet_parts.split_file(b"not a parquet file")
+
+
+def test_statistics_only_where_they_can_prune(tmp_path: Path, contracts: pa.Table) -> None:
+    from procrisk.store.workspace import atomic_write_parquet
+
+    ids = pa.array([f"C{i}" for i in range(contracts.num_rows)], type=contracts.schema.field("contract_id").type)
+    table = contracts.set_column(0, contracts.schema.field("contract_id"), ids)  # mostly distinct text
+    path = tmp_path / "contracts.parquet"
+    atomic_write_parquet(path, table)
+    assert pq.read_table(path).equals(table)
+    meta = pq.read_metadata(path).row_group(0)
+    stats = {meta.column(j).path_in_schema: meta.column(j).is_stats_set for j in range(meta.num_columns)}
+    assert stats["award_value"] and stats["award_date"] and stats["source_row"] and stats["currency"]
+    assert stats["subcontractors.list.element"] and stats["supplier_name"]  # few distinct names here
+    assert not stats["contract_id"]
