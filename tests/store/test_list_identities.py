@@ -9,8 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from procrisk.arrays import object_pointers
 from procrisk.schema.arrow import table_schema
-from procrisk.store.workspace import _identities, _list_array
+from procrisk.store.workspace import _list_array
 
 
 def test_identities_are_the_ids() -> None:
@@ -18,8 +19,8 @@ def test_identities_are_the_ids() -> None:
     values = np.empty(1000, dtype=object)
     for i in range(1000):
         values[i] = [shared, other, None, "x", float("nan")][i % 5]
-    assert _identities(values).tolist() == [id(v) for v in values]
-    assert _identities(np.empty(0, dtype=object)).tolist() == []
+    assert object_pointers(values).tolist() == [id(v) for v in values]
+    assert object_pointers(np.empty(0, dtype=object)).tolist() == []
 
 
 def test_list_column_matches_per_row_conversion() -> None:

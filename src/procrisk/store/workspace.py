@@ -19,7 +19,6 @@ writer) or the new one with every file in place.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
 import fcntl
 import json
@@ -39,6 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from procrisk.arrays import object_pointers
 from procrisk.config import parallel_workers
 from procrisk.errors import NotFoundError, WorkspaceError
 from procrisk.schema.arrow import issues_schema, table_schema
@@ -140,18 +140,6 @@ def _date_array(series: pd.Series, field: pa.Field) -> pa.Array:
     return pa.array(dates, type=field.type, from_pandas=True)
 
 
-def _identities(values: np.ndarray) -> np.ndarray:
-    """The identity of each object of a contiguous object array: its pointer, i.e. ``id()`` in CPython.
-
-    Read straight from the array's buffer of object pointers (a copy, taken while ``values`` holds the
-    references), which is what ``np.fromiter(map(id, values))`` gives without a Python call per element.
-    """
-    if not len(values):
-        return np.zeros(0, dtype=np.uintp)
-    pointers = (ctypes.c_size_t * len(values)).from_address(values.ctypes.data)
-    return np.frombuffer(pointers, dtype=np.uintp).copy()
-
-
 def _list_array(series: pd.Series, field: pa.Field) -> pa.Array:
     """A column of Python lists (or None) as an Arrow list array, each distinct list object converted once.
 
@@ -159,7 +147,7 @@ def _list_array(series: pd.Series, field: pa.Field) -> pa.Array:
     costs one hash of its identity per row instead of one list conversion per row.
     """
     values = np.ascontiguousarray(series.to_numpy(dtype=object, na_value=None))
-    codes, _ = pd.factorize(_identities(values))
+    codes, _ = pd.factorize(object_pointers(values))
     first = np.empty(codes.max(initial=-1) + 1, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write per code is its first row
     firsts = values[first]

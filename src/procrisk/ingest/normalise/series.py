@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -10,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from procrisk.arrays import object_pointers
 
 STRING = pd.StringDtype("pyarrow")
 
@@ -209,15 +210,6 @@ def rows_containing(values: pd.Series, chars: str) -> pd.Series:
         parts.append(rows)
     flags = np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
     return pd.Series(flags, index=values.index)
-
-
-def object_pointers(values: np.ndarray) -> np.ndarray:
-    """The identity of each object of an object array: its pointer, i.e. ``id()`` in CPython (a copy)."""
-    values = np.ascontiguousarray(values, dtype=object)
-    if not len(values):
-        return np.zeros(0, dtype=np.uintp)
-    pointers = (ctypes.c_size_t * len(values)).from_address(values.ctypes.data)
-    return np.frombuffer(pointers, dtype=np.uintp).copy()
 
 
 def problem_rows(problems: pd.Series) -> np.ndarray:
