@@ -42,14 +42,14 @@ def compute(tmp: Path) -> dict[str, str]:
     from procrisk.ingest.pipeline import prepare_file
 
     found = inputs(tmp)
-    clean = tmp / "messy-without-lone-surrogates.jsonl"  # the messy file, less what stops the text normaliser
+    clean = tmp / "messy-without-lone-surrogates.jsonl"  # the messy file less its lone surrogates
     clean.write_text("\n".join(line for line in messy_lines() if "\\ud800" not in line) + "\n", encoding="utf-8")
     found["messy.jsonl (no lone surrogate)"] = clean
     out = {}
     for name, path in found.items():
         try:
             out[name] = hashlib.sha256(dump(prepare_file(path)).encode("utf-8")).hexdigest()
-        except Exception as exc:  # the messy file's lone surrogate stops the text normaliser
+        except Exception as exc:  # recorded, so a change in what raises shows as a changed digest
             out[name] = f"raises {type(exc).__name__}"
     return out
 

@@ -521,3 +521,38 @@ def test_json_lines_are_recognised_without_the_jsonl_suffix(tmp_path: Path) -> N
     assert (result.releases_read, result.processes) == (5, 2)  # ocid 10 on lines 1-3, ocid 100 on lines 4-5
     assert any("JSON Lines" in note for note in result.notes)
     assert set(result.contracts.row_numbers) == {1, 4}  # a process's row is the line of its first release
+
+
+def _release_text(ocid: str, buyer_name: str) -> str:
+    """One small release as JSON text, with the buyer's name spliced in as raw JSON string content."""
+    body = {"ocid": ocid, "id": f"{ocid}-1", "date": "2024-01-01T00:00:00Z", "tag": ["award"],
+            "buyer": {"id": "B1", "name": "BUYER"}, "parties": [{"id": "B1", "name": "BUYER", "roles": ["buyer"]}],
+            "awards": [{"id": "A1", "suppliers": [{"id": "S1", "name": "Supplier"}]}]}
+    return json.dumps(body).replace('"BUYER"', f'"{buyer_name}"')
+
+
+@pytest.mark.parametrize("shape", ["jsonl", "package"])
+def test_lone_surrogate_is_reported_and_stored_as_replacement_character(tmp_path: Path, shape: str) -> None:
+    """A publisher's unpaired surrogate escape (\\ud800) is a warning naming the line or file, read as U+FFFD;
+    the ingest stores the file (it used to stop with an internal UnicodeEncodeError), and a proper pair is kept."""
+    from procrisk.ingest.pipeline import prepare_file
+
+    # the buyer name comes twice (buyer and party), so two lone escapes on the first line
+    lines = [_release_text("ocds-a-1", "Ministry \\ud800 of Works"), _release_text("ocds-a-2", "Smile \\ud83d\\ude00")]
+    if shape == "jsonl":
+        path = tmp_path / "lone.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    else:
+        path = tmp_path / "lone.json"
+        path.write_text('{"uri": "u", "publishedDate": "2024-01-01T00:00:00Z", "releases": [' + ",".join(lines)
+                        + "]}", encoding="utf-8")
+    prepared = prepare_file(path)
+    assert len(prepared.tables["contracts"]) == 2 and prepared.rows_quarantined == 0
+    names = sorted(prepared.tables["contracts"]["buyer_name"].tolist())
+    assert names == ["Ministry \ufffd of Works", "Smile \U0001F600"]
+    issues = prepared.issues[prepared.issues["code"] == "ocds.lone_surrogate"]
+    assert len(issues) == 1
+    issue = issues.iloc[0]
+    assert issue["severity"] == "warning" and "2 unpaired UTF-16 surrogate" in issue["problem"]
+    assert issue["column"] == ("line 1" if shape == "jsonl" else "file")
+    assert "must be followed by" in issue["fix"]

@@ -10,7 +10,7 @@ import pytest
 
 from ingest.ocds_snapshot import GOLDEN, MESSY_LINES, REAL_OCDS, compute, digest
 from procrisk.ingest.ocds import parallel, read_ocds
-from procrisk.ingest.ocds.sources import loads
+from procrisk.ingest.ocds.sources import loads, parse
 
 
 def test_read_ocds_output_is_unchanged_on_every_real_and_messy_input(tmp_path: Path) -> None:
@@ -24,7 +24,7 @@ def test_read_ocds_output_is_unchanged_on_every_real_and_messy_input(tmp_path: P
 
 @pytest.mark.parametrize("text", [
     b'{"a": 1, "b": 2, "a": 3}', b'{"a": NaN, "b": -Infinity}', b'{"a": 123456789012345678901234567890}',
-    b'{"a": -9223372036854775809}', b'{"a": 1e400}', b'"\\ud800"', b'\xef\xbb\xbf{"a": 1}', b'{"a": -0.0}',
+    b'{"a": -9223372036854775809}', b'{"a": 1e400}', b'\xef\xbb\xbf{"a": 1}', b'{"a": -0.0}',
     b'{"a": 120000.000000000000000000001}', b'{"a": 2.2250738585072011e-308}', b'{"a": "\\u0000\\t"}',
     b'{"a": "x\ty"}', b'\xff', b'{"a": 1}{"b": 2}', b'{"a": ', '{"a": "\u00e9\u4e2d"}'.encode("utf-16"),
     b' [1, 2.5, "3", true, null] \r\n',
@@ -40,6 +40,18 @@ def test_loads_gives_what_json_loads_gives(text: bytes) -> None:
     except ValueError as exc:
         found = ("error", str(exc))
     assert found == expected
+
+
+@pytest.mark.parametrize(("text", "value", "replaced"), [
+    (b'"\\ud800"', "\ufffd", 1),
+    (b'{"\\udc00": ["a\\ud83d", "\\ud83d\\ude00"]}', {"\ufffd": ["a\ufffd", "\U0001F600"]}, 2),
+    ('"\\ud800 \u00e9"'.encode("utf-16"), "\ufffd \u00e9", 1), (b'"\\u00e9 \\ud83d\\ude00"', "\u00e9 \U0001F600", 0),
+])
+def test_parse_reads_unpaired_surrogates_as_replacement_characters(text: bytes, value: object, replaced: int) -> None:
+    """Where json.loads keeps an unpaired surrogate (which no UTF-8 text can hold), parse gives U+FFFD and counts
+    it, in keys and values and in any UTF encoding; a proper pair stays one character."""
+    assert parse(text) == (value, replaced)
+    assert loads(text) == value
 
 
 def test_loads_parses_numbers_like_json_loads() -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from procrisk.config import parallel_workers
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
-from procrisk.ingest.ocds.sources import Unit, _open, _release_ocid, is_plain_release, loads
+from procrisk.ingest.ocds.sources import Unit, _open, _release_ocid, is_plain_release, parse
 from procrisk.ingest.ocds.tables import Process
 
 MIN_BYTES = 8 << 20  # smaller files are read in this process (forking the workers costs ~0.1 s, ~1,000 lines)
@@ -46,11 +46,11 @@ def read_batch(batch: Batch, index: int, member: str, source: str, row_base: int
     out: list[tuple[Any, ...] | None] = []
     for number, line in batch:
         try:
-            value = loads(line)
+            value, replaced = parse(line)
         except ValueError:
             out.append(None)
             continue
-        if not is_plain_release(value):
+        if replaced or not is_plain_release(value):  # the reader reports what it replaced
             out.append(None)
             continue
         row = row_base + number

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,16 +33,54 @@ _DECODE = msgspec.json.Decoder().decode
 
 
 def loads(data: bytes) -> Any:
-    """Parse JSON exactly as ``json.loads`` does, with msgspec's faster parser for the usual input.
+    """Parse JSON as ``json.loads`` does (with any unpaired surrogate escape read as U+FFFD); see :func:`parse`."""
+    return parse(data)[0]
+
+
+def parse(data: bytes) -> tuple[Any, int]:
+    """Parse JSON as ``json.loads`` does, with msgspec's faster parser for the usual input; and count the
+    unpaired surrogate escapes (``"\\ud800"`` alone) that were replaced by U+FFFD.
 
     msgspec gives the same values as json.loads for everything it accepts (big integers stay integers);
     what it refuses (NaN, Infinity, 1e400, lone surrogates, a UTF-8 BOM, other encodings, invalid JSON) goes
-    to json.loads, which then gives its own value or its own error message.
+    to json.loads, which then gives its own value or its own error message. An unpaired surrogate is not a
+    character: no UTF-8 text (a Parquet column, a report) can hold it, so it becomes U+FFFD, the replacement
+    character, and the caller reports it.
     """
     try:
-        return _DECODE(data)
+        return _DECODE(data), 0
     except msgspec.DecodeError:
-        return json.loads(data)
+        value = json.loads(data)
+    if _SURROGATE_ESCAPE.search(data) is None:  # a surrogate only comes from an escape, in any UTF encoding
+        return value, 0
+    return _without_lone_surrogates(value)
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\\x00{0,3}u\x00{0,3}[dD]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value: Any) -> tuple[Any, int]:
+    """``value`` with every unpaired surrogate in its strings (keys included) replaced by U+FFFD, and how many."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.subn("\ufffd", value)
+    if isinstance(value, list):
+        pairs = [_without_lone_surrogates(v) for v in value]
+        return [v for v, _ in pairs], sum(n for _, n in pairs)
+    if isinstance(value, dict):
+        out, total = {}, 0
+        for name, item in value.items():
+            clean_name, n_key = _without_lone_surrogates(name)
+            out[clean_name], n_item = _without_lone_surrogates(item)
+            total += n_key + n_item
+        return out, total
+    return value, 0
+
+
+LONE_SURROGATE_PROBLEM = ("holds {count} unpaired UTF-16 surrogate escape(s) (such as \\ud800 without its pair), "
+                          "which are not characters; each was read as U+FFFD (\ufffd)")
+LONE_SURROGATE_FIX = ("Correct the text at the source: a \\uD800-\\uDBFF escape must be followed by a "
+                      "\\uDC00-\\uDFFF escape (most often the publisher cut an emoji or a character in half).")
 
 
 class Unit(NamedTuple):
@@ -341,7 +380,7 @@ class Source:
         row = member.row_base + number
         at = _At((member.index, number), member.name, self.default_source)
         try:
-            value = loads(line)
+            value, replaced = parse(line)
         except ValueError as exc:
             if sink is not None:
                 sink.add(row, f"line {number}", line[:200].decode("utf-8", "replace"),
@@ -350,6 +389,10 @@ class Source:
                          code="ocds.invalid_json", severity="error")
             yield Unit(None, row, at.chunk, member.name, at.source, "unreadable", None)
             return
+        if replaced and sink is not None:
+            sink.add(row, f"line {number}", line[:200].decode("utf-8", "replace"),
+                     f"line {number} " + LONE_SURROGATE_PROBLEM.format(count=replaced), LONE_SURROGATE_FIX,
+                     code="ocds.lone_surrogate")
         if is_plain_release(value):
             shapes = self.stats.shapes
             shapes["release"] = shapes.get("release", 0) + 1  # the common case, kept fast
@@ -383,10 +426,13 @@ class Source:
         """Yield the Units of a whole-JSON member (package, record, release or array)."""
         try:
             with _open(member.path) as handle:
-                value = loads(handle.read())
+                value, replaced = parse(handle.read())
         except (ValueError, OSError, EOFError) as exc:
             self._unreadable_member(member, sink, f"the file is not valid JSON ({exc})")
             return
+        if replaced and sink is not None:
+            sink.add(None, "file", member.name, "the file " + LONE_SURROGATE_PROBLEM.format(count=replaced),
+                     LONE_SURROGATE_FIX, code="ocds.lone_surrogate")
         if not self._is_ocds(value):
             self._unreadable_member(member, sink, "the JSON holds no OCDS release, record or package")
             return
