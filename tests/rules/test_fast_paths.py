@@ -113,3 +113,56 @@ def test_a_failing_fit_stops_the_reader_started_before_it(data, catalogue):
     with pytest.raises(OSError, match="fit pass failed"):
         evaluate_table(catalogue, FailingRead(data / "contracts"), scope="contract", as_of=AS_OF, batch_size=500)
     assert not [t for t in threading.enumerate() if t.name == "procrisk-batch-reader"]
+
+
+def _plain_source(folder: Path) -> ParquetSource:
+    """A ParquetSource that reads every text column as plain strings (no dictionary-encoded columns beyond kinds)."""
+    source = ParquetSource(folder)
+    source._batch_dataset = source.dataset
+    source._decoded = frozenset()
+    source.categorical_text = frozenset()
+    return source
+
+
+@pytest.fixture(scope="module")
+def repeated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Contracts whose supplier names repeat enough that Parquet keeps them dictionary-encoded."""
+    folder = tmp_path_factory.mktemp("repeated")
+    _bench().generate(folder, 24_000, 300, files=2)
+    return folder / "tables"
+
+
+def test_dictionary_pages_read_as_dictionaries_change_nothing(repeated, catalogue):
+    data = repeated
+    source = ParquetSource(data / "contracts")
+    assert {"description", "supplier_name"} <= source.categorical_text  # repeated text, stored as dictionaries
+    assert {"supplier_id", "supplier_name_key"} <= source._decoded  # ids: read as dictionaries, given as text
+    assert not {"title", "contract_id", "ocid"} & (source.categorical_text | source._decoded)  # mostly distinct
+    frame = next(source.batches(["description", "supplier_id", "title"], 10_000))
+    assert isinstance(frame["description"].dtype, pd.CategoricalDtype)
+    assert frame["supplier_id"].dtype == frame["title"].dtype == "str"
+    suppliers = evaluate_table(catalogue, ParquetSource(data / "suppliers"), scope="supplier", as_of=AS_OF)
+    fast = evaluate_table(catalogue, source, scope="contract", suppliers=suppliers, as_of=AS_OF, batch_size=1_000,
+                          workers=2)
+    plain = evaluate_table(catalogue, _plain_source(data / "contracts"), scope="contract", suppliers=suppliers,
+                           as_of=AS_OF, batch_size=1_000, workers=2)
+    assert np.array_equal(fast.values, plain.values)
+    assert fast.meta == plain.meta
+    assert np.array_equal(fast.supplier_rows, plain.supplier_rows)
+    pd.testing.assert_frame_equal(fast.keys, plain.keys)  # carried names come back as plain text
+
+
+def test_plain_pages_or_an_empty_dataset_are_read_as_strings(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from procrisk.rules.sources import compact_text_columns
+
+    n = 5_000
+    table = pa.table({"description": [f"unique text number {i}" for i in range(n)],
+                      "title": ["same"] * n, "supplier_id": [None] * n})
+    pq.write_table(table, tmp_path / "plain.parquet", use_dictionary=["title"])
+    dataset = ds.dataset(tmp_path / "plain.parquet")
+    assert compact_text_columns(dataset, ["description", "title"]) == {"title"}  # no dictionary page: plain
+    pq.write_table(table.slice(0, 0), tmp_path / "empty.parquet")
+    assert compact_text_columns(ds.dataset(tmp_path / "empty.parquet"), ["title"]) == frozenset()

@@ -24,7 +24,7 @@ from procrisk.rules.checks import accepts, gate_of
 from procrisk.rules.model import Condition, Rule
 from procrisk.rules.outcomes import NOT_ASSESSED, OUTCOME_NAMES
 from procrisk.rules.parallel import Prefetched, default_workers, ordered_map
-from procrisk.rules.sources import Source, as_source, coerce, with_columns
+from procrisk.rules.sources import Source, as_source, categorical_text, coerce, plain_text, with_columns
 
 ENTITY_ID = {"contract": "contract_id", "supplier": "supplier_id"}
 CONTRACT_CARRY = ("contract_id", "supplier_id", "supplier_name", "supplier_name_key", "award_value",
@@ -279,9 +279,11 @@ def _rules_of(rules: Catalogue | Iterable[Rule] | Rule) -> tuple[list[Rule], dat
     return list(rules), None
 
 
-def _carry_part(frame: pd.DataFrame, carry: Sequence[str]) -> pd.DataFrame:
-    """The carried columns of one batch (absent ones as missing)."""
-    return with_columns(frame, carry)[list(carry)].reset_index(drop=True)
+def _carry_part(frame: pd.DataFrame, carry: Sequence[str], decode: Iterable[str] = ()) -> pd.DataFrame:
+    """The carried columns of one batch (absent ones as missing); ``decode``: categoricals given back as text."""
+    part = with_columns(frame, carry)[list(carry)].reset_index(drop=True)
+    changes = {c: plain_text(part[c]) for c in decode if c in part.columns}
+    return part.assign(**changes) if changes else part
 
 
 def _concat_parts(parts: list[pd.DataFrame], carry: Sequence[str]) -> pd.DataFrame:
@@ -380,6 +382,7 @@ def evaluate_table(rules: Catalogue | Iterable[Rule], source: pd.DataFrame | Sou
     inherited = [r for r in rule_list if r.scope == "supplier"] if scope == "contract" else []
     codes = tuple(r.code for r in own + inherited)
     carry = tuple(carry if carry is not None else CONTRACT_CARRY if scope == "contract" else SUPPLIER_CARRY)
+    decode = sorted(categorical_text(source).intersection(carry))  # read as categoricals, carried as text
     reader, meta, pinned = _fit_while_reading(own, source, carry, batch_size, as_of)
     try:
         n = source.num_rows
@@ -391,7 +394,7 @@ def evaluate_table(rules: Catalogue | Iterable[Rule], source: pd.DataFrame | Sou
             start, batch = item.start, item.frame
             m = len(batch)
             values[start:start + m, :len(own)], _ = evaluate_frame(own, batch, as_of=as_of, meta=meta)
-            part = _carry_part(batch, carry)
+            part = _carry_part(batch, carry, decode)
             if srows is not None:
                 srows[start:start + m] = _lookup_rows(part, lookup)
                 _inherit(values, start, srows[start:start + m], suppliers, inherited)
