@@ -73,9 +73,10 @@ def _groups(contract_scores: pd.DataFrame, suppliers: Outcomes | None) -> _Group
         labels.append(np.array([prefix + str(x) for x in values], dtype=object))
         first = np.full(len(values), len(todo), dtype=np.int64)
         np.minimum.at(first, codes[have], np.flatnonzero(have))
-        contract_names = (contract_scores["supplier_name"].iloc[todo].to_numpy(dtype=object, na_value=None)
-                          if "supplier_name" in contract_scores else np.full(len(todo), None, dtype=object))
-        names.append(contract_names[first] if len(values) else np.array([], dtype=object))
+        if "supplier_name" in contract_scores:  # the name on each group's first contract (only those converted)
+            names.append(contract_scores["supplier_name"].iloc[todo[first]].to_numpy(dtype=object, na_value=None))
+        else:
+            names.append(np.full(len(values), None, dtype=object))
         offset += len(values)
     return _Groups(ids, np.concatenate(labels), np.concatenate(names), q)
 
