@@ -27,6 +27,9 @@ _DICTIONARY_CODES = ("cpv_division", "classification_code", "classification_sche
 # page stores a 4-byte length before each value, so a column chunk of at most this many bytes a row (dictionary page
 # included) holds indices only, and decoding it costs an index a row instead of a string a row.
 _COMPACT_BYTES_PER_ROW = 4
+# Such free text stays a categorical in a batch only while its dictionaries hold at most one value per this many
+# rows: a categorical costs a hash per dictionary value (unifying the chunks), decoding costs a copy per row.
+_ROWS_PER_CATEGORY = 8
 
 
 class Source(Protocol):
@@ -129,10 +132,48 @@ class FrameSource:
             yield sub.iloc[start:start + batch_size]
 
 
+def _bits(buffer: pa.Buffer, offset: int, length: int) -> np.ndarray:
+    """``length`` bits of an Arrow bitmap from bit ``offset``, one bool a bit."""
+    packed = np.frombuffer(buffer, dtype=np.uint8)
+    return np.unpackbits(packed, count=offset + length, bitorder="little")[offset:].view(bool)
+
+
+def boolean_from_arrow(array: pa.Array | pa.ChunkedArray) -> pd.arrays.BooleanArray:
+    """An Arrow boolean column as a pandas ``boolean`` array, unpacking the value and validity bitmaps with numpy
+    (what pandas' own conversion gives, without its per-chunk copies and concatenation)."""
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    n = sum(len(chunk) for chunk in chunks)
+    if pa.types.is_null(array.type):
+        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    data = np.empty(n, dtype=bool)
+    mask = np.zeros(n, dtype=bool)
+    pos = 0
+    for chunk in chunks:
+        m = len(chunk)
+        if m:
+            validity, values = chunk.buffers()[:2]
+            data[pos:pos + m] = _bits(values, chunk.offset, m)
+            if chunk.null_count:
+                np.logical_not(_bits(validity, chunk.offset, m), out=mask[pos:pos + m])
+        pos += m
+    return pd.arrays.BooleanArray(data, mask)
+
+
+class _BooleanFromBits(pd.BooleanDtype):
+    """pandas' ``boolean`` dtype whose conversion from Arrow is ``boolean_from_arrow`` (same values, faster)."""
+
+    def __from_arrow__(self, array: pa.Array | pa.ChunkedArray) -> pd.arrays.BooleanArray:
+        """Convert with ``boolean_from_arrow``."""
+        return boolean_from_arrow(array)
+
+
+_BOOLEAN = _BooleanFromBits()
+
+
 def _types_mapper(arrow_type: pa.DataType) -> object | None:
     """Nullable booleans and Arrow-backed lists; everything else keeps pyarrow's default conversion."""
     if pa.types.is_boolean(arrow_type):
-        return pd.BooleanDtype()
+        return _BOOLEAN
     if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
         return pd.ArrowDtype(arrow_type)
     return None
@@ -190,10 +231,11 @@ def _plain_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
 class ParquetSource:
     """Parquet files (a directory, a file or a list of files) read with pyarrow, only the columns asked for.
 
-    ``categorical_text``: free-text columns (kind ``text``) that ``batches`` gives as categoricals because the files
-    hold them as dictionaries throughout (few distinct values, such as repeated descriptions); the engine turns
-    those it carries into its outputs back into plain text. Other such columns (ids, codes) are read as
-    dictionaries too, then decoded to plain strings, which is cheaper than decoding the pages as strings.
+    ``categorical_text``: free-text columns (kind ``text``) that ``batches`` may give as categoricals because the
+    files hold them as dictionaries throughout; a batch keeps them so when their dictionaries are small (repeated
+    descriptions), and the engine turns those it carries into its outputs back into plain text. Other such columns
+    (ids, codes, text with many distinct values) are read as dictionaries too, then decoded to plain strings,
+    which is cheaper than decoding the pages as strings.
     """
 
     def __init__(self, paths: str | Path | Sequence[str | Path]) -> None:
@@ -205,7 +247,7 @@ class ParquetSource:
         self.dataset = _dataset(target, dictionary)
         compact = compact_text_columns(plain, [c for c in names if c not in dictionary])
         self.categorical_text = frozenset(c for c in compact if _kind(c) == "text")
-        self._decoded = compact - self.categorical_text
+        self._compact = compact
         self._batch_dataset = _dataset(target, [*dictionary, *sorted(compact)]) if compact else self.dataset
 
     @property
@@ -227,10 +269,14 @@ class ParquetSource:
         return arrow_to_frame(self.dataset.to_table(columns=self._present(columns)))
 
     def _batch_frame(self, table: pa.Table, start: int) -> pd.DataFrame:
-        """One batch as a frame; compact id and code columns decoded from their dictionaries to plain text."""
-        for name in self._decoded.intersection(table.column_names):
+        """One batch as a frame; compact columns other than free text with small dictionaries decoded to text."""
+        for name in sorted(self._compact.intersection(table.column_names)):
             i = table.schema.get_field_index(name)
-            decoded = _plain_strings(table.column(i))
+            column = table.column(i)
+            values = sum(len(chunk.dictionary) for chunk in column.chunks)
+            if name in self.categorical_text and values * _ROWS_PER_CATEGORY <= len(column):
+                continue
+            decoded = _plain_strings(column)
             table = table.set_column(i, table.schema.field(i).with_type(decoded.type), decoded)
         return arrow_to_frame(table, start)
 
