@@ -190,3 +190,19 @@ def test_booleans_unpacked_with_numpy_equal_pandas_conversion(seed):
     got = boolean_from_arrow(column)
     assert got.equals(expected)
     assert np.array_equal(got._mask, expected._mask) and np.array_equal(got._data, expected._data)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_first_row_of_each_ocid_equals_the_sorting_reference(seed):
+    from procrisk.rules.custom._ocp import first_of_each
+
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        n = int(rng.integers(0, 60))
+        codes, _ = pd.factorize(rng.integers(0, 9, n))  # order of appearance
+        codes = np.where(rng.random(n) < 0.2, -1, codes)  # no ocid
+        for case in (codes, codes[rng.random(n) < 0.6], rng.integers(-1, 6, n)):  # a subset; any order
+            expected = case < 0
+            _, first = np.unique(case, return_index=True)
+            expected[first] = True
+            assert np.array_equal(first_of_each(case), expected)
