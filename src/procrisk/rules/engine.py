@@ -351,17 +351,24 @@ def _lookup_rows(frame: pd.DataFrame, lookup: Mapping[str, pa.Array]) -> np.ndar
     return rows
 
 
-def _inherit(values: np.ndarray, start: int, rows: np.ndarray, suppliers: Outcomes | None,
-             inherited: Sequence[Rule]) -> None:
-    """Write the supplier-scope outcomes of each contract's supplier row (-1 where it has none)."""
-    first = values.shape[1] - len(inherited)
-    block = values[start:start + len(rows), first:]
-    if suppliers is None or not len(inherited) or len(suppliers) == 0:
-        block[:] = NOT_ASSESSED
-        return
+def _inherited_table(suppliers: Outcomes | None, inherited: Sequence[Rule]) -> np.ndarray:
+    """The supplier outcomes of the inherited rules, one column each, with a last row of not_assessed for
+    contracts without a supplier row (built once, gathered from by every batch)."""
+    m = 0 if suppliers is None else len(suppliers)
+    table = np.full((m + 1, len(inherited)), NOT_ASSESSED, dtype=np.int8, order="F")
     for k, rule in enumerate(inherited):
-        column = suppliers.values[:, suppliers.codes.index(rule.code)]
-        np.take(np.append(column, np.int8(NOT_ASSESSED)), rows, out=block[:, k], mode="wrap")  # -1: the last slot
+        if m:
+            table[:m, k] = suppliers.values[:, suppliers.codes.index(rule.code)]
+    return table
+
+
+def _inherit(values: np.ndarray, start: int, rows: np.ndarray, table: np.ndarray) -> None:
+    """Write the supplier-scope outcomes of each contract's supplier row (-1 where it has none)."""
+    first = values.shape[1] - table.shape[1]
+    block = values[start:start + len(rows), first:]
+    slot = np.where(rows < 0, table.shape[0] - 1, rows)  # -1: the last row, not assessed
+    for k in range(table.shape[1]):
+        np.take(table[:, k], slot, out=block[:, k], mode="clip")
 
 
 @dataclass
@@ -404,6 +411,7 @@ def evaluate_table(rules: Catalogue | Iterable[Rule], source: pd.DataFrame | Sou
         values = np.empty((n, len(codes)), dtype=np.int8, order="F")
         srows = np.full(n, -1, dtype=np.int64) if scope == "contract" else None
         lookup = _supplier_lookup(suppliers) if scope == "contract" else {}
+        table = _inherited_table(suppliers, inherited)
         first = [j for j, r in enumerate(own) if not r.is_dataset_check]
         later = [j for j, r in enumerate(own) if r.is_dataset_check]
 
@@ -418,7 +426,7 @@ def evaluate_table(rules: Catalogue | Iterable[Rule], source: pd.DataFrame | Sou
             part = _carry_part(batch, carry, decode)
             if srows is not None:
                 srows[rows] = _lookup_rows(part, lookup)
-                _inherit(values, start, srows[rows], suppliers, inherited)
+                _inherit(values, start, srows[rows], table)
             return part
 
         parts = list(ordered_map(run, _with_pinned(reader, pinned, n), workers or default_workers()))
