@@ -2,7 +2,8 @@
 
 Outcome of one (entity, rule): ``applies_when`` definitely false -> not_applicable (-2); a condition unknown or a
 ``requires`` column missing -> not_assessed (-1); otherwise the check decides: True flagged (1), False clear (0),
-NA not_assessed (-1). Dataset-relative checks are fitted once over the whole table before the batches.
+NA not_assessed (-1). Dataset-relative checks are fitted once over the whole table, on a thread of their own
+while the batches' other rules are evaluated; each batch applies them once the thresholds are known.
 """
 
 from __future__ import annotations
