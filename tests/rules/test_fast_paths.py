@@ -113,3 +113,96 @@ def test_a_failing_fit_stops_the_reader_started_before_it(data, catalogue):
     with pytest.raises(OSError, match="fit pass failed"):
         evaluate_table(catalogue, FailingRead(data / "contracts"), scope="contract", as_of=AS_OF, batch_size=500)
     assert not [t for t in threading.enumerate() if t.name == "procrisk-batch-reader"]
+
+
+def _plain_source(folder: Path) -> ParquetSource:
+    """A ParquetSource that reads every text column as plain strings (no dictionary-encoded columns beyond kinds)."""
+    source = ParquetSource(folder)
+    source._batch_dataset = source.dataset
+    source._compact = frozenset()
+    source.categorical_text = frozenset()
+    return source
+
+
+@pytest.fixture(scope="module")
+def repeated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Contracts whose supplier names repeat enough that Parquet keeps them dictionary-encoded."""
+    folder = tmp_path_factory.mktemp("repeated")
+    _bench().generate(folder, 24_000, 300, files=2)
+    return folder / "tables"
+
+
+def test_dictionary_pages_read_as_dictionaries_change_nothing(repeated, catalogue):
+    data = repeated
+    source = ParquetSource(data / "contracts")
+    assert {"description", "supplier_name"} <= source.categorical_text  # repeated text, stored as dictionaries
+    assert {"supplier_id", "supplier_name_key"} <= source._compact - source.categorical_text  # ids, given as text
+    assert not {"title", "contract_id", "ocid"} & source._compact  # mostly distinct: plain pages
+    frame = next(source.batches(["description", "supplier_id", "supplier_name", "title"], 10_000))
+    assert isinstance(frame["description"].dtype, pd.CategoricalDtype)
+    assert frame["supplier_id"].dtype == frame["title"].dtype == "str"
+    names = [next(source.batches(["supplier_name"], size))["supplier_name"].dtype for size in (200, 10_000)]
+    assert names[0] == "str" and isinstance(names[1], pd.CategoricalDtype)  # many names per row, then few
+    suppliers = evaluate_table(catalogue, ParquetSource(data / "suppliers"), scope="supplier", as_of=AS_OF)
+    plain = evaluate_table(catalogue, _plain_source(data / "contracts"), scope="contract", suppliers=suppliers,
+                           as_of=AS_OF, batch_size=1_000, workers=2)
+    for batch_size in (1_000, 5_000):  # supplier names decoded in the batches, then carried as categoricals
+        fast = evaluate_table(catalogue, source, scope="contract", suppliers=suppliers, as_of=AS_OF,
+                              batch_size=batch_size, workers=2)
+        assert np.array_equal(fast.values, plain.values)
+        assert fast.meta == plain.meta
+        assert np.array_equal(fast.supplier_rows, plain.supplier_rows)
+        pd.testing.assert_frame_equal(fast.keys, plain.keys)  # carried names come back as plain text
+
+
+def test_plain_pages_or_an_empty_dataset_are_read_as_strings(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from procrisk.rules.sources import compact_text_columns
+
+    n = 5_000
+    table = pa.table({"description": [f"unique text number {i}" for i in range(n)],
+                      "title": ["same"] * n, "supplier_id": [None] * n})
+    pq.write_table(table, tmp_path / "plain.parquet", use_dictionary=["title"])
+    dataset = ds.dataset(tmp_path / "plain.parquet")
+    assert compact_text_columns(dataset, ["description", "title"]) == {"title"}  # no dictionary page: plain
+    pq.write_table(table.slice(0, 0), tmp_path / "empty.parquet")
+    assert compact_text_columns(ds.dataset(tmp_path / "empty.parquet"), ["title"]) == frozenset()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_booleans_unpacked_with_numpy_equal_pandas_conversion(seed):
+    import pyarrow as pa
+
+    from procrisk.rules.sources import boolean_from_arrow
+
+    rng = np.random.default_rng(seed)
+    chunks = []
+    for _ in range(int(rng.integers(0, 6))):
+        n = int(rng.integers(0, 300))
+        values = rng.random(n) < 0.5
+        mask = rng.random(n) < (0.0 if seed == 1 else 0.3)
+        start = int(rng.integers(0, max(n, 1)))
+        chunks.append(pa.array(values, mask=mask, type=pa.bool_()).slice(start))  # offsets that are not whole bytes
+    column = pa.chunked_array(chunks, type=pa.bool_())
+    expected = pd.BooleanDtype().__from_arrow__(column)
+    got = boolean_from_arrow(column)
+    assert got.equals(expected)
+    assert np.array_equal(got._mask, expected._mask) and np.array_equal(got._data, expected._data)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_first_row_of_each_ocid_equals_the_sorting_reference(seed):
+    from procrisk.rules.custom._ocp import first_of_each
+
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        n = int(rng.integers(0, 60))
+        codes, _ = pd.factorize(rng.integers(0, 9, n))  # order of appearance
+        codes = np.where(rng.random(n) < 0.2, -1, codes)  # no ocid
+        for case in (codes, codes[rng.random(n) < 0.6], rng.integers(-1, 6, n)):  # a subset; any order
+            expected = case < 0
+            _, first = np.unique(case, return_index=True)
+            expected[first] = True
+            assert np.array_equal(first_of_each(case), expected)

@@ -135,3 +135,14 @@ def test_supplier_aggregates_equal_the_plain_group_by(run):
     assert np.array_equal(supplier_scores._largest_code(ids, currency, size, smallest=True), low)
     table = score_suppliers(catalogue, scores, suppliers)
     assert (table["currency"] == "mixed").any()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_code_range_equals_the_plain_group_by_on_random_groups(seed):
+    rng = np.random.default_rng(seed)
+    n, size, k = (0, 0, 1) if seed == 0 else (int(rng.integers(1, 5_000)), int(rng.integers(1, 300)), seed * 3)
+    ids = rng.integers(-1, size, n) if size else np.zeros(0, dtype=np.int64)
+    codes = rng.integers(-1, k, n).astype(np.int8)
+    high, low = _reference_supplier_maxima(ids, codes.astype(np.int64), size)
+    got_low, got_high = supplier_scores._code_range(ids, codes, size)
+    assert np.array_equal(got_high, high) and np.array_equal(got_low, low)

@@ -2,12 +2,14 @@
 
 Outcome of one (entity, rule): ``applies_when`` definitely false -> not_applicable (-2); a condition unknown or a
 ``requires`` column missing -> not_assessed (-1); otherwise the check decides: True flagged (1), False clear (0),
-NA not_assessed (-1). Dataset-relative checks are fitted once over the whole table before the batches.
+NA not_assessed (-1). Dataset-relative checks are fitted once over the whole table, on a thread of their own
+while the batches' other rules are evaluated; each batch applies them once the thresholds are known.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -24,7 +26,7 @@ from procrisk.rules.checks import accepts, gate_of
 from procrisk.rules.model import Condition, Rule
 from procrisk.rules.outcomes import NOT_ASSESSED, OUTCOME_NAMES
 from procrisk.rules.parallel import Prefetched, default_workers, ordered_map
-from procrisk.rules.sources import Source, as_source, coerce, with_columns
+from procrisk.rules.sources import Source, as_source, categorical_text, coerce, plain_text, with_columns
 
 ENTITY_ID = {"contract": "contract_id", "supplier": "supplier_id"}
 CONTRACT_CARRY = ("contract_id", "supplier_id", "supplier_name", "supplier_name_key", "award_value",
@@ -279,9 +281,11 @@ def _rules_of(rules: Catalogue | Iterable[Rule] | Rule) -> tuple[list[Rule], dat
     return list(rules), None
 
 
-def _carry_part(frame: pd.DataFrame, carry: Sequence[str]) -> pd.DataFrame:
-    """The carried columns of one batch (absent ones as missing)."""
-    return with_columns(frame, carry)[list(carry)].reset_index(drop=True)
+def _carry_part(frame: pd.DataFrame, carry: Sequence[str], decode: Iterable[str] = ()) -> pd.DataFrame:
+    """The carried columns of one batch (absent ones as missing); ``decode``: categoricals given back as text."""
+    part = with_columns(frame, carry)[list(carry)].reset_index(drop=True)
+    changes = {c: plain_text(part[c]) for c in decode if c in part.columns}
+    return part.assign(**changes) if changes else part
 
 
 def _concat_parts(parts: list[pd.DataFrame], carry: Sequence[str]) -> pd.DataFrame:
@@ -303,14 +307,24 @@ def fit_dataset_rules(rules: Sequence[Rule], source: Source, as_of: date) -> tup
 
     Returns the thresholds per rule and the columns read (kept, so that the batches need not read them again).
     """
+    frame = read_pinned(rules, source)
+    return fit_pinned(rules, frame, as_of), frame
+
+
+def read_pinned(rules: Sequence[Rule], source: Source) -> pd.DataFrame:
+    """The whole columns the dataset-relative rules read (none: an empty frame), rows numbered from 0."""
     fitted = [r for r in rules if r.is_dataset_check]
     if not fitted:
-        return {}, pd.DataFrame(index=pd.RangeIndex(0))
+        return pd.DataFrame(index=pd.RangeIndex(0))
     needed = list(dict.fromkeys(c for r in fitted for c in r.columns))
     frame = source.read(needed)
-    frame = frame[[c for c in needed if c in frame.columns]].set_axis(pd.RangeIndex(len(frame)), axis=0)
+    return frame[[c for c in needed if c in frame.columns]].set_axis(pd.RangeIndex(len(frame)), axis=0)
+
+
+def fit_pinned(rules: Sequence[Rule], frame: pd.DataFrame, as_of: date) -> dict[str, dict]:
+    """The thresholds of every dataset-relative rule, fitted on the whole columns ``read_pinned`` gave."""
     memo: _Subsets = []
-    return {rule.code: fit_rule(rule, frame, as_of, memo) for rule in fitted}, frame
+    return {rule.code: fit_rule(rule, frame, as_of, memo) for rule in rules if rule.is_dataset_check}
 
 
 def _supplier_lookup(suppliers: Outcomes | None) -> dict[str, pa.Array]:
@@ -338,17 +352,24 @@ def _lookup_rows(frame: pd.DataFrame, lookup: Mapping[str, pa.Array]) -> np.ndar
     return rows
 
 
-def _inherit(values: np.ndarray, start: int, rows: np.ndarray, suppliers: Outcomes | None,
-             inherited: Sequence[Rule]) -> None:
-    """Write the supplier-scope outcomes of each contract's supplier row (-1 where it has none)."""
-    first = values.shape[1] - len(inherited)
-    block = values[start:start + len(rows), first:]
-    if suppliers is None or not len(inherited) or len(suppliers) == 0:
-        block[:] = NOT_ASSESSED
-        return
+def _inherited_table(suppliers: Outcomes | None, inherited: Sequence[Rule]) -> np.ndarray:
+    """The supplier outcomes of the inherited rules, one column each, with a last row of not_assessed for
+    contracts without a supplier row (built once, gathered from by every batch)."""
+    m = 0 if suppliers is None else len(suppliers)
+    table = np.full((m + 1, len(inherited)), NOT_ASSESSED, dtype=np.int8, order="F")
     for k, rule in enumerate(inherited):
-        column = suppliers.values[:, suppliers.codes.index(rule.code)]
-        np.take(np.append(column, np.int8(NOT_ASSESSED)), rows, out=block[:, k], mode="wrap")  # -1: the last slot
+        if m:
+            table[:m, k] = suppliers.values[:, suppliers.codes.index(rule.code)]
+    return table
+
+
+def _inherit(values: np.ndarray, start: int, rows: np.ndarray, table: np.ndarray) -> None:
+    """Write the supplier-scope outcomes of each contract's supplier row (-1 where it has none)."""
+    first = values.shape[1] - table.shape[1]
+    block = values[start:start + len(rows), first:]
+    slot = np.where(rows < 0, table.shape[0] - 1, rows)  # -1: the last row, not assessed
+    for k in range(table.shape[1]):
+        np.take(table[:, k], slot, out=block[:, k], mode="clip")
 
 
 @dataclass
@@ -380,46 +401,60 @@ def evaluate_table(rules: Catalogue | Iterable[Rule], source: pd.DataFrame | Sou
     inherited = [r for r in rule_list if r.scope == "supplier"] if scope == "contract" else []
     codes = tuple(r.code for r in own + inherited)
     carry = tuple(carry if carry is not None else CONTRACT_CARRY if scope == "contract" else SUPPLIER_CARRY)
-    reader, meta, pinned = _fit_while_reading(own, source, carry, batch_size, as_of)
+    decode = sorted(categorical_text(source).intersection(carry))  # read as categoricals, carried as text
+    reader, pinned = _read_ahead(own, source, carry, batch_size)
+    # The dataset rules are fitted on a thread of their own while the batches are evaluated: each batch waits
+    # for the thresholds only once its other rules are done.
+    fitting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="procrisk-fit")
     try:
+        thresholds = fitting.submit(fit_pinned, own, pinned, as_of)
         n = source.num_rows
         values = np.empty((n, len(codes)), dtype=np.int8, order="F")
         srows = np.full(n, -1, dtype=np.int64) if scope == "contract" else None
         lookup = _supplier_lookup(suppliers) if scope == "contract" else {}
+        table = _inherited_table(suppliers, inherited)
+        first = [j for j, r in enumerate(own) if not r.is_dataset_check]
+        later = [j for j, r in enumerate(own) if r.is_dataset_check]
 
         def run(item: _Batch) -> pd.DataFrame:
             start, batch = item.start, item.frame
-            m = len(batch)
-            values[start:start + m, :len(own)], _ = evaluate_frame(own, batch, as_of=as_of, meta=meta)
-            part = _carry_part(batch, carry)
+            rows = slice(start, start + len(batch))
+            if first:
+                values[rows, first], _ = evaluate_frame([own[j] for j in first], batch, as_of=as_of)
+            if later:
+                values[rows, later], _ = evaluate_frame([own[j] for j in later], batch, as_of=as_of,
+                                                        meta=thresholds.result())
+            part = _carry_part(batch, carry, decode)
             if srows is not None:
-                srows[start:start + m] = _lookup_rows(part, lookup)
-                _inherit(values, start, srows[start:start + m], suppliers, inherited)
+                srows[rows] = _lookup_rows(part, lookup)
+                _inherit(values, start, srows[rows], table)
             return part
 
         parts = list(ordered_map(run, _with_pinned(reader, pinned, n), workers or default_workers()))
+        meta = thresholds.result()
     finally:
         reader.close()
+        fitting.shutdown(wait=True, cancel_futures=True)
     keys = _concat_parts(parts, carry)
     return Outcomes(scope, codes, values, keys, meta, as_of, srows)
 
 
-def _fit_while_reading(own: Sequence[Rule], source: Source, carry: Sequence[str], batch_size: int,
-                       as_of: date) -> tuple[Prefetched, dict[str, dict], pd.DataFrame]:
-    """Start reading the batches (two ahead, without the columns the dataset rules pin) and fit those rules
-    meanwhile on their own whole columns; returns the running reader, the thresholds and the pinned columns."""
+def _read_ahead(own: Sequence[Rule], source: Source, carry: Sequence[str],
+                batch_size: int) -> tuple[Prefetched, pd.DataFrame]:
+    """Start reading the batches (two ahead, without the columns the dataset rules pin) and read those rules' whole
+    columns meanwhile; returns the running reader and the pinned columns."""
     wanted = list(dict.fromkeys([*(c for r in own for c in r.columns), *carry]))
     fitted = {c for r in own if r.is_dataset_check for c in r.columns if c in source.column_names}
     reader = Prefetched(source.batches([c for c in wanted if c not in fitted], batch_size), ahead=2)
     try:
-        meta, pinned = fit_dataset_rules(own, source, as_of)
+        pinned = read_pinned(own, source)
     except BaseException:
         reader.close()
         raise
     if set(pinned.columns) != fitted:  # the source gave other columns than it announced: read them again
         reader.close()
         reader = Prefetched(source.batches([c for c in wanted if c not in pinned.columns], batch_size), ahead=2)
-    return reader, meta, pinned
+    return reader, pinned
 
 
 def _with_pinned(reader: Iterable[pd.DataFrame], pinned: pd.DataFrame, n: int) -> Iterator[_Batch]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import types
 import typing
@@ -16,6 +17,20 @@ from procrisk.rules.checks import RUNTIME_PARAMS, DatasetCheck, signature_of
 def _hints(check: Any) -> dict[str, Any]:
     """Resolved type hints of the check's parameters (empty when they cannot be resolved)."""
     target = check.fit if isinstance(check, DatasetCheck) else check
+    try:
+        return dict(_resolved_hints(target))
+    except TypeError:  # an unhashable callable: resolve it each time
+        return _resolve(target)
+
+
+@functools.lru_cache(maxsize=512)
+def _resolved_hints(target: Any) -> dict[str, Any]:
+    """``_resolve`` once per check function (every rule of a catalogue load asks again; hints do not change)."""
+    return _resolve(target)
+
+
+def _resolve(target: Any) -> dict[str, Any]:
+    """typing.get_type_hints, or nothing when the hints cannot be resolved."""
     try:
         return typing.get_type_hints(target)
     except (NameError, TypeError):  # a custom check with unresolvable hints: names are still checked

@@ -73,9 +73,10 @@ def _groups(contract_scores: pd.DataFrame, suppliers: Outcomes | None) -> _Group
         labels.append(np.array([prefix + str(x) for x in values], dtype=object))
         first = np.full(len(values), len(todo), dtype=np.int64)
         np.minimum.at(first, codes[have], np.flatnonzero(have))
-        contract_names = (contract_scores["supplier_name"].iloc[todo].to_numpy(dtype=object, na_value=None)
-                          if "supplier_name" in contract_scores else np.full(len(todo), None, dtype=object))
-        names.append(contract_names[first] if len(values) else np.array([], dtype=object))
+        if "supplier_name" in contract_scores:  # the name on each group's first contract (only those converted)
+            names.append(contract_scores["supplier_name"].iloc[todo[first]].to_numpy(dtype=object, na_value=None))
+        else:
+            names.append(np.full(len(values), None, dtype=object))
         offset += len(values)
     return _Groups(ids, np.concatenate(labels), np.concatenate(names), q)
 
@@ -103,16 +104,28 @@ def _bincount(ids: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndar
     return np.bincount(ids + 1, weights=weights, minlength=size + 1)[1:size + 1]
 
 
+def _code_range(ids: np.ndarray, codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, the smallest and the largest of a few small codes on its rows (-1 when it has none), from one
+    count of (group, code) pairs."""
+    k = int(codes.max(initial=-1)) + 1
+    if k <= 0 or size == 0:
+        none = np.full(size, -1, dtype=np.int64)
+        return none, none.copy()
+    pair = np.where((ids >= 0) & (codes >= 0), ids * k + codes, -1)
+    seen = np.bincount(pair + 1, minlength=size * k + 1)[1:size * k + 1].reshape(size, k) > 0
+    has = seen.any(axis=1)
+    low = np.where(has, np.argmax(seen, axis=1), -1)
+    high = np.where(has, k - 1 - np.argmax(seen[:, ::-1], axis=1), -1)
+    return low.astype(np.int64), high.astype(np.int64)
+
+
 def _largest_code(ids: np.ndarray, codes: np.ndarray, size: int, smallest: bool = False) -> np.ndarray:
     """Per group, the largest (or smallest) of a few small codes on its rows (-1 when it has none)."""
-    out = np.full(size, -1, dtype=np.int64)
-    order = range(codes.max(initial=-1), -1, -1) if smallest else range(codes.max(initial=-1) + 1)
-    for code in order:
-        out[_bincount(np.where(codes == code, ids, -1), None, size) > 0] = code
-    return out
+    low, high = _code_range(ids, codes, size)
+    return low if smallest else high
 
 
-_FEW_CODES = 16  # up to this many codes, a pass per code beats ufunc.at
+_FEW_CODES = 16  # up to this many codes, counting (group, code) pairs beats ufunc.at
 
 
 def score_suppliers(catalogue: Catalogue, contract_scores: pd.DataFrame,
@@ -184,8 +197,7 @@ def _currency(contract_scores: pd.DataFrame, ids: np.ndarray, size: int) -> pd.S
     else:
         codes, values = _encode(_text(currency, len(ids)))
     if len(values) <= _FEW_CODES:
-        high = _largest_code(ids, codes, size)
-        low = _largest_code(ids, codes, size, smallest=True)
+        low, high = _code_range(ids, codes, size)
     else:
         keep = (ids >= 0) & (codes >= 0)
         low = np.full(size, np.iinfo(np.int64).max)

@@ -99,10 +99,30 @@ def one_value_per_process(values: np.ndarray, ocids: pd.Series, usable: np.ndarr
     if len(values) != len(codes):
         msg = f"{len(values)} values for {len(codes)} ocids"
         raise ValueError(msg)
+    return values[first_of_each(codes)]
+
+
+def first_of_each(codes: np.ndarray) -> np.ndarray:
+    """True at the first row of each code >= 0, and at every row with code -1.
+
+    Codes factorised in order of appearance (as ``pd.factorize`` and the cached ``distinct`` give them) first
+    appear where they exceed every code before them: one pass, checked by counting the distinct codes; other
+    orders (category codes, a subset of rows) fall back to sorting.
+    """
+    codes = np.asarray(codes, dtype=np.int64)
     keep = codes < 0  # no ocid: each row counts
+    if not len(codes):
+        return keep
+    before = np.empty_like(codes)
+    before[0] = -1
+    np.maximum.accumulate(codes[:-1], out=before[1:])
+    rising = codes > before
+    present = codes[~keep]
+    if int(np.count_nonzero(np.bincount(present))) == int(np.count_nonzero(rising)):
+        return keep | rising  # each rising row is a first appearance, and there are as many as codes
     _, first = np.unique(codes, return_index=True)
     keep[first] = True
-    return values[keep]
+    return keep
 
 
 def _process_codes(ocids: pd.Series) -> np.ndarray:
