@@ -20,6 +20,7 @@ import resource
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 
 import numpy as np
 import pandas as pd
@@ -173,6 +174,17 @@ def _ensure_jsonl(releases: int) -> Path:
     return path
 
 
+def _result(proc: multiprocessing.process.BaseProcess, queue: multiprocessing.Queue) -> tuple:
+    """What the ingest process put on the queue; exits with a message if that process died first."""
+    while True:
+        try:
+            return queue.get(timeout=1)
+        except Empty:
+            if not proc.is_alive():
+                msg = f"the ingest process died (exit code {proc.exitcode}); its traceback is above"
+                raise SystemExit(msg) from None
+
+
 def main() -> None:
     """Generate the inputs, ingest each in its own process, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -196,7 +208,7 @@ def main() -> None:
             queue = ctx.Queue()
             proc = ctx.Process(target=_run, args=(kind, str(path), rows, queue))
             proc.start()
-            label, count, seconds, (cpu, workers), stored, quarantined, rss, spent, excel_spent = queue.get()
+            label, count, seconds, (cpu, workers), stored, quarantined, rss, spent, excel_spent = _result(proc, queue)
             proc.join()
             total = cpu + workers
             print(f"{label:<10} {count:>9,} rows in {seconds:6.2f} s = {count / seconds:>9,.0f} rows/s; "

@@ -2,8 +2,9 @@
 
 Generates N contracts (default 2,000,000) and their suppliers with every canonical column the catalogue reads,
 random but realistic (CPV mix, sector tiers, ILAB goods and origins, TIP tiers, questionnaire answers with gaps),
-writes them as Parquet under a workspace-like folder (tables/<table>/batch=<id>/part-0.parquet) in a child
-process, then times, in this process: reading + evaluating every rule in rules/ + contract and supplier scores.
+writes them with the workspace's Parquet writer under a workspace-like folder
+(tables/<table>/batch=<id>/part-0.parquet) in a child process, then times, in this process: reading +
+evaluating every rule in rules/ + contract and supplier scores.
 Target on the 2-core reference machine: >= 500,000 contracts/s, peak RSS <= 3 GB.
 
     python bench/score.py [--rows 2000000] [--suppliers 60000] [--batch-size 500000] [--repeat 3] [--keep]
@@ -26,7 +27,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 # (CPV code, sector tier, sector label, contract type, ILAB goods, title stems, share of contracts)
 CPV = [
@@ -278,16 +278,17 @@ def make_suppliers(m: int, seed: int = 12) -> pa.Table:
 
 
 def generate(folder: Path, rows: int, suppliers: int, files: int = 4) -> None:
-    """Write the contracts (in ``files`` batches) and the suppliers as Parquet under ``folder/tables``."""
+    """Write the contracts (in ``files`` batches) and the suppliers as Parquet under ``folder/tables``, with the
+    workspace's own Parquet writer (its compression and dictionary choices), as an ingest stores them."""
+    from procrisk.store.workspace import atomic_write_parquet
+
     contracts = make_contracts(rows, suppliers)
     per = -(-rows // files)
+    tables = folder / "tables"
     for i in range(files):
-        out = folder / "tables" / "contracts" / f"batch={i + 1:04d}"
-        out.mkdir(parents=True, exist_ok=True)
-        pq.write_table(contracts.slice(i * per, per), out / "part-0.parquet", compression="zstd")
-    out = folder / "tables" / "suppliers" / "batch=0001"
-    out.mkdir(parents=True, exist_ok=True)
-    pq.write_table(make_suppliers(suppliers), out / "part-0.parquet", compression="zstd")
+        atomic_write_parquet(tables / "contracts" / f"batch={i + 1:04d}" / "part-0.parquet",
+                             contracts.slice(i * per, per))
+    atomic_write_parquet(tables / "suppliers" / "batch=0001" / "part-0.parquet", make_suppliers(suppliers))
 
 
 class _Clock:

@@ -95,3 +95,36 @@ def test_statistics_only_where_they_can_prune(tmp_path: Path, contracts: pa.Tabl
     assert stats["award_value"] and stats["award_date"] and stats["source_row"] and stats["currency"]
     assert stats["subcontractors.list.element"] and stats["supplier_name"]  # few distinct names here
     assert not stats["contract_id"]
+
+
+def test_dictionary_columns_keep_repeating_ids_and_skip_distinct_ones() -> None:
+    """Ids that repeat (a supplier with many contracts) get a dictionary even past 2,000 distinct values; ids
+    that never repeat do not; an all-null column does (and does not stop the choice)."""
+    n = 40_000
+    table = pa.table({
+        "contract_id": [f"C{i}" for i in range(n)],
+        "supplier_id": [f"GB-COH-{i % 6_000:08d}" for i in range(n)],
+        "empty": pa.nulls(n, pa.string()),
+        "method": ["open", "direct"] * (n // 2),
+    })
+    chosen = dictionary_columns(table)
+    assert chosen == ["supplier_id", "empty", "method"]
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", use_dictionary=chosen)
+    group = pq.ParquetFile(pa.BufferReader(sink.getvalue())).metadata.row_group(0)
+    encoded = {group.column(i).path_in_schema: group.column(i).has_dictionary_page for i in range(group.num_columns)}
+    assert encoded == {"contract_id": False, "supplier_id": True, "empty": True, "method": True}
+
+
+def test_a_dictionary_over_one_mebibyte_is_kept_to_the_end_of_the_column(tmp_path: Path) -> None:
+    """The workspace writer lets a chosen column's dictionary grow past pyarrow's 1 MiB default, so a column of
+    many repeated long names stays dictionary indices (small) instead of falling back to plain text pages."""
+    from procrisk.store.workspace import atomic_write_parquet
+
+    names = [f"{i:06d} " + "x" * 120 for i in range(10_000)]  # a 1.27 MB dictionary
+    table = pa.table({"supplier_name": [names[i % 10_000] for i in range(200_000)]})
+    atomic_write_parquet(tmp_path / "t.parquet", table)
+    column = pq.ParquetFile(tmp_path / "t.parquet").metadata.row_group(0).column(0)
+    assert column.has_dictionary_page
+    assert column.total_uncompressed_size < 3_000_000  # plain pages after a fallback would hold ~24 MB
+    assert pq.read_table(tmp_path / "t.parquet").equals(table)

@@ -74,14 +74,18 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 _SAMPLE_ROWS = 20_000  # rows looked at to decide whether a column is worth dictionary-encoding
 _DICTIONARY_MAX = 2_000  # distinct values in that sample above which dictionary encoding would be given up
+_DICTIONARY_PAGE_BYTES = 8 << 20  # a column's dictionary may grow to this before the writer falls back to plain
 
 
 def dictionary_columns(table: pa.Table) -> list[str]:
-    """Columns worth dictionary-encoding in Parquet: those with few distinct values in their first rows.
+    """Columns worth dictionary-encoding in Parquet: those whose first rows repeat values (at most 2,000
+    distinct, or at most one distinct value per two rows).
 
     Parquet writers try a dictionary for every column and fall back to plain encoding once it grows too
     large; skipping the attempt for columns of mostly distinct values (ids, amounts, JSON) saves that work.
-    The values stored are the same either way.
+    Repeating ids and names (a supplier with many contracts) keep their dictionary: scoring reads such
+    columns as dictionaries, which is cheaper than decoding their text page by page. The values stored are
+    the same either way.
     """
     names = []
     for name, column in zip(table.column_names, table.columns, strict=True):
@@ -89,7 +93,11 @@ def dictionary_columns(table: pa.Table) -> list[str]:
             names.append(f"{name}.list.element")  # the leaf column a list of strings is stored in
             continue
         head = column.slice(0, _SAMPLE_ROWS)
-        if head.null_count == len(head) or pc.count_distinct(head).as_py() <= _DICTIONARY_MAX:
+        if head.null_count == len(head):
+            names.append(name)
+            continue
+        distinct = pc.count_distinct(head).as_py()
+        if distinct <= _DICTIONARY_MAX or distinct * 2 <= len(head):
             names.append(name)
     return names
 
@@ -121,6 +129,7 @@ def atomic_write_parquet(path: Path, table: pa.Table, compression: str = "zstd")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     dictionary = dictionary_columns(table)
     pieces = parquet_pieces(table, parallel_workers(2), compression=compression, use_dictionary=dictionary,
+                            dictionary_pagesize_limit=_DICTIONARY_PAGE_BYTES,
                             write_statistics=statistics_columns(table, dictionary))
     with tmp.open("wb") as fh:
         for piece in pieces:
