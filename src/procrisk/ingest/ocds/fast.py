@@ -19,9 +19,8 @@ from procrisk.ingest.ocds.flatten import (
     _UPPER3,
     CONTRACT_FIELDS,
     SUPPLIER_ROLES,
-    _country,
     _delivery_country,
-    qualified_id,
+    identity_of,
     roles_of,
 )
 
@@ -115,29 +114,9 @@ class _Plain:
     def identity(self, holder: dict[str, Any], fallback: dict[str, Any] | None) -> tuple[Any, ...]:
         """(qualified id, registration ids, schemes, identifier, country), once per object (_Reader.identity)."""
         known = self.identities.get(id(holder))
-        if known is not None:
-            return known
-        identifier = holder.get("identifier")
-        if not isinstance(identifier, dict) and fallback is not None:
-            identifier = fallback.get("identifier")
-        if not isinstance(identifier, dict):
-            identifier = None
-        qualified = qualified_id(identifier)
-        registration = [qualified] if qualified else []
-        extra = holder.get("additionalIdentifiers")
-        if isinstance(extra, list):
-            for other in extra:
-                other_id = qualified_id(other)
-                if other_id and other_id not in registration:
-                    registration.append(other_id)
-        scheme = identifier.get("scheme") if identifier else None
-        schemes = (scheme.strip(),) if isinstance(scheme, str) and scheme.strip() else ()
-        country = _country(holder.get("address"))
-        if country is None and fallback is not None:
-            country = _country(fallback.get("address"))
-        found = (qualified, tuple(registration), schemes, identifier, country)
-        self.identities[id(holder)] = found
-        return found
+        if known is None:
+            known = self.identities[id(holder)] = identity_of(holder, fallback)
+        return known
 
     def org(self, ref: dict[str, Any]) -> tuple[Any, Any, Any, tuple[str, ...], tuple[str, ...]]:
         """(org id, name, country, registration ids, schemes) of a reference or party (flatten.resolve_org)."""

@@ -89,6 +89,30 @@ class _Identity(NamedTuple):
     country: Any
 
 
+def identity_of(holder: dict[str, Any], fallback: dict[str, Any] | None) -> _Identity:
+    """What a party (or an inline reference, completed from its ``fallback`` party) says of its identifiers
+    and country."""
+    identifier = holder.get("identifier")
+    if not isinstance(identifier, dict) and fallback is not None:
+        identifier = fallback.get("identifier")
+    if not isinstance(identifier, dict):
+        identifier = None
+    qualified = qualified_id(identifier)
+    registration = [qualified] if qualified else []
+    extra = holder.get("additionalIdentifiers")
+    if isinstance(extra, list):
+        for other in extra:
+            other_id = qualified_id(other)
+            if other_id and other_id not in registration:
+                registration.append(other_id)
+    scheme = identifier.get("scheme") if identifier else None
+    schemes = (scheme.strip(),) if isinstance(scheme, str) and scheme.strip() else ()
+    country = _country(holder.get("address"))
+    if country is None and fallback is not None:
+        country = _country(fallback.get("address"))
+    return _Identity(qualified, tuple(registration), schemes, identifier, country)
+
+
 class _Reader:
     """Reads fields of one compiled release, reporting defects at their JSON paths to a sink."""
 
@@ -222,29 +246,9 @@ class _Reader:
     def identity(self, holder: dict[str, Any], fallback: dict[str, Any] | None) -> _Identity:
         """Identifiers and country of a party (or an inline reference), computed once per object."""
         known = self.identities.get(id(holder))
-        if known is not None:
-            return known
-        identifier = holder.get("identifier")
-        if not isinstance(identifier, dict) and fallback is not None:
-            identifier = fallback.get("identifier")
-        if not isinstance(identifier, dict):
-            identifier = None
-        qualified = qualified_id(identifier)
-        registration = [qualified] if qualified else []
-        extra = holder.get("additionalIdentifiers")
-        if isinstance(extra, list):
-            for other in extra:
-                other_id = qualified_id(other)
-                if other_id and other_id not in registration:
-                    registration.append(other_id)
-        scheme = identifier.get("scheme") if identifier else None
-        schemes = (scheme.strip(),) if isinstance(scheme, str) and scheme.strip() else ()
-        country = _country(holder.get("address"))
-        if country is None and fallback is not None:
-            country = _country(fallback.get("address"))
-        found = _Identity(qualified, tuple(registration), schemes, identifier, country)
-        self.identities[id(holder)] = found
-        return found
+        if known is None:
+            known = self.identities[id(holder)] = identity_of(holder, fallback)
+        return known
 
 
 def roles_of(party: dict[str, Any]) -> list[str]:
