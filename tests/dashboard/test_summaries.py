@@ -317,12 +317,22 @@ def test_the_overview_opens_a_run_without_summaries(app_for, old_run, scored_wor
     assert metrics != filtered
 
 
+def _run_fresh(script: str, workspace: Path) -> object:
+    """Run ``script`` in a fresh Python on ``workspace`` (nothing imported yet) and read the JSON it prints last."""
+    env = {**os.environ, "PROCRISK_WORKSPACE": str(workspace),
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
+                         check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 # -- the first page's weight -----------------------------------------------------------------------------------------
 
 
 def test_the_overview_sends_its_sidebar_first_and_imports_no_pipeline_models_or_reports(scored_workspace):
     script = (
-        "import sys\n"
+        "import json, sys\n"
         "import streamlit as st\n"
         "from streamlit import config\n"
         "from streamlit.testing.v1 import AppTest\n"
@@ -339,14 +349,9 @@ def test_the_overview_sends_its_sidebar_first_and_imports_no_pipeline_models_or_
         "assert 'Top exposures (risk x value)' in [h.value for h in at.subheader]\n"
         "heavy = ('altair', 'sklearn', 'scipy', 'matplotlib', 'reportlab', 'openpyxl', 'procrisk.api', 'procrisk.ml',\n"
         "         'procrisk.report', 'procrisk.ingest', 'procrisk.reference.enrich')\n"
-        "print({'sidebar': loaded_at_sidebar[0], 'page': [m for m in heavy if m in sys.modules]})\n"
+        "print(json.dumps({'sidebar': loaded_at_sidebar[0], 'page': [m for m in heavy if m in sys.modules]}))\n"
     )
-    env = {**os.environ, "PROCRISK_WORKSPACE": str(scored_workspace),
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
-                         check=False)
-    assert out.returncode == 0, out.stderr[-2000:]
-    loaded = json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"'))
+    loaded = _run_fresh(script, scored_workspace)
     assert loaded == {"sidebar": [], "page": []}
 
 
@@ -362,7 +367,7 @@ def test_band_charts_give_every_category_a_row_of_its_own(app_for, scored_worksp
 
 def test_the_server_loads_the_first_pages_modules_and_the_latest_run_at_start(scored_workspace):
     script = (
-        "import sys\n"
+        "import json, sys\n"
         "import streamlit as st\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         "import app\n"  # as streamlit run imports it to find the st.App it serves
@@ -373,15 +378,10 @@ def test_the_server_loads_the_first_pages_modules_and_the_latest_run_at_start(sc
         "[(key, loaded)] = data._WARMING.items()\n"
         "heavy = ('sklearn', 'scipy', 'matplotlib', 'reportlab', 'openpyxl', 'altair', 'procrisk.api', 'procrisk.ml',\n"
         "         'procrisk.report', 'procrisk.ingest')\n"
-        "print({'first_page': all(m in sys.modules for m in ('pandas', 'procrisk.scoring.summaries')),\n"
-        "       'heavy': [m for m in heavy if m in sys.modules], 'run': key[1],\n"
-        "       'rows': loaded.result.result(timeout=0).rows})\n"
+        "print(json.dumps({'first_page': all(m in sys.modules for m in ('pandas', 'procrisk.scoring.summaries')),\n"
+        "                  'heavy': [m for m in heavy if m in sys.modules], 'run': key[1],\n"
+        "                  'rows': loaded.result.result(timeout=0).rows}))\n"
     )
-    env = {**os.environ, "PROCRISK_WORKSPACE": str(scored_workspace),
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
-                         check=False)
-    assert out.returncode == 0, out.stderr[-2000:]
-    loaded = json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"').replace("True", "true"))
+    loaded = _run_fresh(script, scored_workspace)
     run = api.open_workspace(scored_workspace).run_record()
     assert loaded == {"first_page": True, "heavy": [], "run": run["run_id"], "rows": run["rows"]["contracts"]}

@@ -15,7 +15,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest.ocds_snapshot import HAND, _cell, inputs, messy_lines
+from ingest.ocds_snapshot import HAND, _cell, inputs, messy_lines, rewrite_or_check
 
 PREPARED_GOLDEN = HAND / "prepared_ocds_golden.json"  # not ocds_*: inputs() reads those
 
@@ -55,14 +55,4 @@ def compute(tmp: Path) -> dict[str, str]:
 
 
 if __name__ == "__main__":
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        digests = compute(Path(folder))
-    if "--check" in sys.argv:
-        known = json.loads(PREPARED_GOLDEN.read_text(encoding="utf-8"))
-        bad = [k for k in sorted(set(known) | set(digests)) if known.get(k) != digests.get(k)]
-        print("differ:", bad or "none")
-        sys.exit(1 if bad else 0)
-    PREPARED_GOLDEN.write_text(json.dumps(digests, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {len(digests)} digests to {PREPARED_GOLDEN}")
+    rewrite_or_check(compute, PREPARED_GOLDEN)

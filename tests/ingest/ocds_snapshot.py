@@ -248,15 +248,25 @@ def compute(tmp: Path) -> dict[str, str]:
     return out
 
 
-if __name__ == "__main__":
+def differing(golden: Path, digests: dict[str, str]) -> list[str]:
+    """The inputs whose digest differs from the golden file's, or that only one of the two has."""
+    known = json.loads(golden.read_text(encoding="utf-8"))
+    return [k for k in sorted(set(known) | set(digests)) if known.get(k) != digests.get(k)]
+
+
+def rewrite_or_check(compute_digests: Any, golden: Path) -> None:
+    """The snapshot scripts' command line: rewrite ``golden`` from ``compute_digests``, or compare with ``--check``."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
-        digests = compute(Path(folder))
+        digests = compute_digests(Path(folder))
     if "--check" in sys.argv:
-        known = json.loads(GOLDEN.read_text(encoding="utf-8"))
-        bad = [k for k in sorted(set(known) | set(digests)) if known.get(k) != digests.get(k)]
+        bad = differing(golden, digests)
         print("differ:", bad or "none")
         sys.exit(1 if bad else 0)
-    GOLDEN.write_text(json.dumps(digests, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {len(digests)} digests to {GOLDEN}")
+    golden.write_text(json.dumps(digests, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {len(digests)} digests to {golden}")
+
+
+if __name__ == "__main__":
+    rewrite_or_check(compute, GOLDEN)

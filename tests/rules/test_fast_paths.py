@@ -33,11 +33,16 @@ def _bench():
     return module
 
 
+def _generated(factory: pytest.TempPathFactory, name: str, rows: int, suppliers: int, files: int) -> Path:
+    """The tables folder of a fresh bench dataset of this size."""
+    folder = factory.mktemp(name)
+    _bench().generate(folder, rows, suppliers, files=files)
+    return folder / "tables"
+
+
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("realistic")
-    _bench().generate(folder, 6_000, 450, files=3)
-    return folder / "tables"
+    return _generated(tmp_path_factory, "realistic", 6_000, 450, files=3)
 
 
 @pytest.fixture(scope="module")
@@ -127,9 +132,7 @@ def _plain_source(folder: Path) -> ParquetSource:
 @pytest.fixture(scope="module")
 def repeated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Contracts whose supplier names repeat enough that Parquet keeps them dictionary-encoded."""
-    folder = tmp_path_factory.mktemp("repeated")
-    _bench().generate(folder, 24_000, 300, files=2)
-    return folder / "tables"
+    return _generated(tmp_path_factory, "repeated", 24_000, 300, files=2)
 
 
 def test_dictionary_pages_read_as_dictionaries_change_nothing(repeated, catalogue):
