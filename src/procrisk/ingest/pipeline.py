@@ -81,13 +81,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _hash_in_background(path: Path) -> Future[str]:
-    """Start hashing a file in a thread (hashlib frees the GIL), so it overlaps with reading the file."""
-    hasher = ThreadPoolExecutor(max_workers=1)
+def _in_background(task: Callable[..., Any], *args: Any) -> Future[Any]:
+    """Start ``task(*args)`` in a thread of its own (for work that frees the GIL: hashing, Arrow, encoding)."""
+    worker = ThreadPoolExecutor(max_workers=1)
     try:
-        return hasher.submit(file_sha256, path)
+        return worker.submit(task, *args)
     finally:
-        hasher.shutdown(wait=False)  # the hash already submitted still runs to its end
+        worker.shutdown(wait=False)  # the task already submitted still runs to its end
 
 
 def read_tabular(path: Path, kind: str, *, sheet: str | None = None, header_row: int | None = None) -> RawTable:
@@ -289,19 +289,11 @@ def _explode_suppliers(canonical: pd.DataFrame, notes: list[str]) -> pd.DataFram
 
 def _extras_task(frame: pd.DataFrame, mapped: dict[str, str], table: str, mapping: Mapping) -> Future[pd.Series]:
     """The extras of every input row, computed in a background thread (Arrow work, mostly free of the GIL)."""
-    worker = ThreadPoolExecutor(max_workers=1)
     if "extras" in frame.columns and table == mapping.table and "extras" not in mapped:  # OCDS: dicts
         from procrisk.ingest.ocds.tables import extras_text
 
-        try:
-            return worker.submit(extras_text, frame["extras"])
-        finally:
-            worker.shutdown(wait=False)
-    unmapped = [h for h in frame.columns if h not in mapped]
-    try:
-        return worker.submit(extras_json, frame[unmapped])
-    finally:
-        worker.shutdown(wait=False)
+        return _in_background(extras_text, frame["extras"])
+    return _in_background(extras_json, frame[[h for h in frame.columns if h not in mapped]])
 
 
 def _table_from_raw(
@@ -388,7 +380,7 @@ def prepare_file(
         msg = f"{path}: no such file"
         raise InputFileError(msg)
     kind = detect_format(path)
-    hashing = _hash_in_background(path)
+    hashing = _in_background(file_sha256, path)
     sha = hashing.result() if kind == "ocds" else ""
     if progress:
         progress("reading", 0.0)
