@@ -266,6 +266,25 @@ def test_prepared_source_adds_columns_before_the_rules(catalogue):
     assert -2 not in set(out.column("TA01").tolist())
 
 
+def test_the_dataset_rules_columns_are_read_before_the_batches(catalogue):
+    # A dataset rule's fit (R024, R058, DD13 in the catalogue) needs the whole columns and every batch waits for
+    # it: reading them first keeps a running scan from delaying them.
+    calls: list[str] = []
+
+    class Recording(FrameSource):
+        def read(self, columns):
+            calls.append("read")
+            return super().read(columns)
+
+        def batches(self, columns, batch_size):
+            calls.append("batches")
+            yield from super().batches(columns, batch_size)
+
+    out = evaluate_table(catalogue, Recording(make_contracts(40)), as_of=AS_OF, batch_size=10)
+    assert calls[:2] == ["read", "batches"]  # (FrameSource.batches itself reads its rows later)
+    assert "TA02" in out.meta  # the peer-outlier rule of the test catalogue was fitted
+
+
 def test_a_failing_source_raises_its_error_and_stops_the_reader(catalogue):
     class Broken(FrameSource):
         def batches(self, columns, batch_size):

@@ -108,7 +108,7 @@ def test_batches_and_workers_change_nothing(data, catalogue, batch_size, workers
     pd.testing.assert_frame_equal(other.keys, reference.keys)
 
 
-def test_a_failing_fit_stops_the_reader_started_before_it(data, catalogue):
+def test_a_failing_fit_read_leaves_no_reader_thread(data, catalogue):
     import threading
 
     class FailingRead(ParquetSource):

@@ -441,19 +441,15 @@ def evaluate_table(rules: Catalogue | Iterable[Rule], source: pd.DataFrame | Sou
 
 def _read_ahead(own: Sequence[Rule], source: Source, carry: Sequence[str],
                 batch_size: int) -> tuple[Prefetched, pd.DataFrame]:
-    """Start reading the batches (two ahead, without the columns the dataset rules pin) and read those rules' whole
-    columns meanwhile; returns the running reader and the pinned columns."""
+    """Read the whole columns the dataset rules pin, then start reading the batches (two ahead, without those
+    columns); returns the running reader and the pinned columns.
+
+    The pinned columns come first: the dataset rules' fit needs them and every batch waits for the fit, while a
+    scan started earlier would take Arrow's threads and delay them.
+    """
     wanted = list(dict.fromkeys([*(c for r in own for c in r.columns), *carry]))
-    fitted = {c for r in own if r.is_dataset_check for c in r.columns if c in source.column_names}
-    reader = Prefetched(source.batches([c for c in wanted if c not in fitted], batch_size), ahead=2)
-    try:
-        pinned = read_pinned(own, source)
-    except BaseException:
-        reader.close()
-        raise
-    if set(pinned.columns) != fitted:  # the source gave other columns than it announced: read them again
-        reader.close()
-        reader = Prefetched(source.batches([c for c in wanted if c not in pinned.columns], batch_size), ahead=2)
+    pinned = read_pinned(own, source)
+    reader = Prefetched(source.batches([c for c in wanted if c not in pinned.columns], batch_size), ahead=2)
     return reader, pinned
 
 

@@ -249,11 +249,13 @@ class ParquetSource:
         self.categorical_text = frozenset(c for c in compact if _kind(c) == "text")
         self._compact = compact
         self._batch_dataset = _dataset(target, [*dictionary, *sorted(compact)]) if compact else self.dataset
+        # Counted now, from the footers: counting later waits behind a running scan on Arrow's thread pool.
+        self._num_rows = plain.count_rows()
 
     @property
     def num_rows(self) -> int:
         """Number of rows over all files."""
-        return self.dataset.count_rows()
+        return self._num_rows
 
     @property
     def column_names(self) -> frozenset[str]:
@@ -282,7 +284,8 @@ class ParquetSource:
 
     def batches(self, columns: Sequence[str], batch_size: int) -> Iterator[pd.DataFrame]:
         """Row batches of about ``batch_size`` rows, in file order."""
-        scanner = self._batch_dataset.scanner(columns=self._present(columns), batch_size=min(batch_size, 1 << 20))
+        scanner = self._batch_dataset.scanner(columns=self._present(columns), batch_size=min(batch_size, 1 << 20),
+                                              fragment_readahead=1)
         pending: list[pa.RecordBatch] = []
         rows = 0
         start = 0
