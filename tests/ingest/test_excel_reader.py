@@ -319,3 +319,21 @@ def test_rare_byte_search_equals_the_plain_search(monkeypatch: pytest.MonkeyPatc
         for mark, rare in ((b"<v>#", 3), (b"<!", 1)):
             assert xlsx_safety._holds(data, mark, rare) == (data.find(mark) >= 0), (data, mark)
             assert xlsx_safety._holds_many(data, mark) == (data.find(mark) >= 0), (data, mark)
+
+
+def test_a_damaged_deflate_stream_is_a_damaged_workbook(tmp_path: Path) -> None:
+    """Bytes flipped inside the packed sheet (a bad copy, a failing disk) name the file and the fix, not an
+    internal inflate error."""
+    with zipfile.ZipFile(REGISTER) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+    with REGISTER.open("rb") as fh:
+        xlsx_safety.seek_member_data(fh, info)
+        start = fh.tell()
+    assert info.compress_size > 400
+    data = bytearray(REGISTER.read_bytes())
+    for k in range(200, 400):
+        data[start + k] ^= 0x5A
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(InputFileError, match=r"damaged\.xlsx: the workbook's zip is damaged .*save it again"):
+        read_excel(damaged)

@@ -20,7 +20,6 @@ import re
 import shutil
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,7 +27,7 @@ from pathlib import Path
 from python_calamine import CalamineSheet, CalamineWorkbook
 
 from procrisk.config import parallel_workers
-from procrisk.ingest.xlsx_safety import seek_member_data
+from procrisk.ingest.xlsx_safety import INFLATE_ERRORS, raw_inflater, seek_member_data
 
 PARALLEL_MIN_BYTES = 32 * 1024**2  # sheet XML below this is read whole: splitting would not pay
 _PART_BYTES = 48 * 1024**2  # aim for parts of about this size (at least one per worker)
@@ -52,7 +51,7 @@ def _inflate(path: Path, info: zipfile.ZipInfo) -> bytes:
     with path.open("rb") as fh:
         seek_member_data(fh, info)
         packed = fh.read(info.compress_size)
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    inflater = raw_inflater()
     data = inflater.decompress(packed, info.file_size + 1)
     if len(data) != info.file_size:
         raise zipfile.BadZipFile(f"{info.filename} does not unpack to its declared size")
@@ -168,7 +167,7 @@ class LargeSheet:
                     info = zf.getinfo(self.member)
                     if self._xml is None or len(self._xml) != info.file_size:
                         self._xml = _inflate(self.path, info)
-            except (zipfile.BadZipFile, zlib.error, OSError, KeyError):
+            except (zipfile.BadZipFile, *INFLATE_ERRORS, OSError, KeyError):
                 return None  # the whole-sheet read reports the damage in its own words
             opening = _SHEET_DATA.search(self._xml)
             closing = self._xml.rfind(_SHEET_DATA_END)
