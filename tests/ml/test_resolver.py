@@ -142,3 +142,21 @@ def test_resolver_confirm_contradicting_split_is_a_config_error():
 ])
 def test_name_key_folds_legal_forms_accents_and_scripts(name, key):
     assert name_key(name) == key
+
+
+def test_numbered_names_are_blocked_apart_without_losing_a_match() -> None:
+    """Names that differ only in their numbers ("Supplier 4790 Ltd") never match, so they are kept out of one
+    block: the candidate pairs stay few (a register of 1,000 such suppliers gave 500,000 pairs before), and a
+    typo between two names with the same number still matches."""
+    from procrisk.ml.matching import candidate_pairs
+
+    keys = sorted({f"supplier {i} ltd" for i in range(1000)} | {"supplier 17 ltd", "suplier 17 ltd"})
+    left, right, _blocks = candidate_pairs(keys)
+    pairs = {(keys[i], keys[j]) for i, j in zip(left.tolist(), right.tolist(), strict=True)}
+    assert len(pairs) <= 10
+    assert ("suplier 17 ltd", "supplier 17 ltd") in pairs
+    resolver = SupplierResolver().fit(pd.DataFrame({"supplier_name": ["Supplier 17 Ltd", "Suplier 17 Ltd",
+                                                                        "Supplier 18 Ltd"]}))
+    keys_of = resolver.transform(pd.DataFrame({"supplier_name": ["Supplier 17 Ltd", "Suplier 17 Ltd",
+                                                                  "Supplier 18 Ltd"]}))
+    assert keys_of[0] == keys_of[1] != keys_of[2]

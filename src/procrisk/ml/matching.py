@@ -1,9 +1,11 @@
 """Candidate name pairs: blocking, character n-gram vectors compared within blocks, and the typo guard.
 
 Two different name keys become a match when they are the same letters once spaces are removed, or when (1)
-they share a block (same number of words, and the same first word or first words one typo apart), (2) the
-cosine of their character n-gram vectors reaches the threshold, and (3) ``compatible`` holds: the same
-numbers, and every word equal up to one typo (two typos in all).
+they share a block (same number of words, the same numbers, and the same first word or first words one typo
+apart), (2) the cosine of their character n-gram vectors reaches the threshold, and (3) ``compatible`` holds:
+the same numbers, and every word equal up to one typo (two typos in all). Blocking on the numbers loses no
+match, since ``compatible`` refuses names whose numbers differ, and keeps numbered names ("Supplier 4790
+Ltd", "Lot 12 cleaning") out of one block whose pairs would grow with the square of its size.
 Every step looks at the two names only (term frequencies, no weights learned from the rest of the data), so
 adding unrelated names never changes whether two names match; that is what keeps supplier keys stable.
 """
@@ -65,21 +67,24 @@ def _window_pairs(left: np.ndarray, right: np.ndarray | None, lengths: np.ndarra
 def candidate_pairs(keys: list[str], max_edits: int = 2) -> tuple[np.ndarray, np.ndarray, int]:
     """Index pairs (i < j) of keys that may match, and the number of blocks used.
 
-    Blocks hold keys with the same number of words and the same first word, or first words one typo apart;
-    inside a block only keys whose lengths (without spaces) differ by at most ``max_edits`` are paired.
+    Blocks hold keys with the same number of words, the same numbers (``digits_signature``) and the same first
+    word, or first words one typo apart; inside a block only keys whose lengths (without spaces) differ by at
+    most ``max_edits`` are paired.
     """
     first = [k.split(" ", 1)[0] for k in keys]
     n_words = np.fromiter((k.count(" ") + 1 for k in keys), dtype=np.int64, count=len(keys))
     lengths = np.fromiter((len(k) - k.count(" ") for k in keys), dtype=np.int64, count=len(keys))
     vocabulary = sorted(set(first))
     word_id = {w: i for i, w in enumerate(vocabulary)}
-    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for i, (word, count) in enumerate(zip(first, n_words.tolist(), strict=True)):
-        groups[(word_id[word], count)].append(i)
+    signature_id: dict[tuple[str, ...], int] = {}
+    groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for i, (key, word, count) in enumerate(zip(keys, first, n_words.tolist(), strict=True)):
+        signature = signature_id.setdefault(digits_signature(key), len(signature_id))
+        groups[(word_id[word], count, signature)].append(i)
     members = {g: np.asarray(m, dtype=np.int64) for g, m in groups.items()}
-    counts_of: dict[int, list[int]] = defaultdict(list)
-    for word, count in members:
-        counts_of[word].append(count)
+    counts_of: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for word, count, signature in members:
+        counts_of[word].append((count, signature))
     left: list[np.ndarray] = []
     right: list[np.ndarray] = []
     blocks = 0
@@ -90,9 +95,10 @@ def candidate_pairs(keys: list[str], max_edits: int = 2) -> tuple[np.ndarray, np
             left.append(a)
             right.append(b)
     for x, y in first_word_neighbours(vocabulary):
-        for count in set(counts_of[x]) & set(counts_of[y]):
+        for count, signature in sorted(set(counts_of[x]) & set(counts_of[y])):
             blocks += 1
-            a, b = _window_pairs(members[(x, count)], members[(y, count)], lengths, max_edits)
+            a, b = _window_pairs(members[(x, count, signature)], members[(y, count, signature)], lengths,
+                                 max_edits)
             left.append(a)
             right.append(b)
     if not left:
