@@ -175,3 +175,20 @@ def test_cli_report_then_verify_matches_an_unchanged_workspace(scored, capsys, t
     assert code == 0, text + err
     assert "matches" in text
     assert len(api.workspace_status(ws)["runs"]) == runs_before  # verifying stores nothing
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 3_000])
+def test_fired_lists_each_rows_flagged_rules_heaviest_first(rows: int) -> None:
+    """The "fired" column: per contract, exactly its flagged rules, by weight then code (ties broken by code)."""
+    from procrisk.api.analyse import _fired
+
+    rng = np.random.default_rng(rows)
+    codes = [f"R{j:03d}" for j in range(70)]
+    weights = {c: float(rng.integers(1, 6)) for c in codes}
+    values = np.asfortranarray(rng.choice(np.array([-2, -1, 0, 1], dtype=np.int8), size=(rows, len(codes)),
+                                          p=[0.3, 0.3, 0.3, 0.1]))
+    fired = _fired(values, codes, weights)
+    assert len(fired) == rows
+    for i in range(rows):
+        expected = sorted((c for j, c in enumerate(codes) if values[i, j] == 1), key=lambda c: (-weights[c], c))
+        assert fired.iloc[i] == expected

@@ -89,15 +89,25 @@ def _content_id(parts: dict[str, Any]) -> str:
 
 
 def _fired(values: np.ndarray, codes: list[str], weights: dict[str, float]) -> pd.Series:
-    """Per row, the flagged rule codes, heaviest first (lists)."""
-    order = sorted(range(len(codes)), key=lambda j: (-weights.get(codes[j], 0), codes[j]))
-    rows, cols = np.nonzero(values[:, order] == 1)
-    out = pd.Series([[] for _ in range(values.shape[0])], dtype=object)
-    if len(rows):
-        ranked = np.array(codes, dtype=object)[np.array(order)][cols]
-        grouped = pd.Series(ranked).groupby(rows).agg(list)
-        out.iloc[grouped.index.to_numpy()] = grouped.to_numpy()
-    return out
+    """Per row, the flagged rule codes, heaviest first (lists; rows flagging the same rules share one list).
+
+    The rows' flag patterns are packed to bytes and made distinct; one list is built per distinct pattern
+    (usually far fewer than rows), not one per row.
+    """
+    order = np.array(sorted(range(len(codes)), key=lambda j: (-weights.get(codes[j], 0), codes[j])), dtype=np.int64)
+    n = values.shape[0]
+    if not len(order):
+        return pd.Series([[] for _ in range(n)], dtype=object)
+    packed = np.ascontiguousarray(np.packbits(values[:, order] == 1, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1)  # one byte string per row
+    patterns, inverse = np.unique(keys, return_inverse=True)
+    ranked = np.array(codes, dtype=object)[order]
+    flags = np.unpackbits(patterns.view(np.uint8).reshape(len(patterns), packed.shape[1]), axis=1,
+                          count=len(order)).astype(bool)
+    lists = np.empty(len(patterns), dtype=object)
+    for k in range(len(patterns)):
+        lists[k] = ranked[flags[k]].tolist()
+    return pd.Series(lists[inverse.reshape(-1)], dtype=object)
 
 
 def _contracts_source(ws: Workspace) -> ParquetSource | FrameSource:
