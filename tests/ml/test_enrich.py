@@ -115,3 +115,20 @@ def test_rules_read_the_ml_columns(enriched):
     assert outcomes["C6"] == "flagged"
     assert outcomes["C0"] == "not_applicable"
     assert outcomes["C7"] == "flagged"
+
+
+def test_the_formatting_helpers_load_without_scikit_learn() -> None:
+    """procrisk explain formats the ML columns with explain_ml: that must not cost the ~3 s of importing
+    scikit-learn and scipy (the estimators load on first use)."""
+    import json
+    import subprocess
+    import sys
+
+    script = ("import json, sys\n"
+              "from procrisk.ml import explain_ml, list_suppliers, name_key\n"
+              "print(json.dumps([m for m in ('sklearn', 'scipy') if m in sys.modules]))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
+    import procrisk.ml
+
+    assert procrisk.ml.SupplierResolver.__name__ == "SupplierResolver"

@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.dataset as ds
 
 from procrisk.api.analyse import KEPT_DERIVED as DERIVED
-from procrisk.api.analyse import Results, load_results
+from procrisk.api.analyse import Results, load_results, run_catalogue
 from procrisk.api.ingest import open_workspace
 from procrisk.config import Config
 from procrisk.errors import NotFoundError
@@ -19,6 +17,7 @@ from procrisk.reference.enrich import enrich_contracts, enrich_suppliers
 from procrisk.rules import Finding, explain_entity
 from procrisk.rules.explain import plain
 from procrisk.rules.outcomes import OUTCOME_NAMES
+from procrisk.store.parquet_take import take_rows
 
 _OUTCOME_ORDER = {"flagged": 0, "not_assessed": 1, "clear": 2, "not_applicable": 3}
 
@@ -49,8 +48,7 @@ def _take(files: list[Path], positions: list[int]) -> pd.DataFrame:
     """Rows at positions of the concatenated Parquet files (the order the engine read them in)."""
     if not files:
         return pd.DataFrame()
-    table = ds.dataset([str(f) for f in files], format="parquet").take(pa.array(positions, type=pa.int64()))
-    return table.to_pandas(date_as_object=False)
+    return take_rows(files, positions).to_pandas(date_as_object=False)
 
 
 def _ordered(findings: list[Finding], weights: dict[str, float]) -> list[Finding]:
@@ -63,16 +61,25 @@ def explain(contract_id: str, workspace: Path | str | None = None, run_id: str |
             config: Config | None = None, results: Results | None = None) -> Explanation:
     """Every finding of one contract (all its supplier rows): evidence, citation, action, and what is missing."""
     ws = open_workspace(workspace, config=config)
-    results = results or load_results(ws.path, run_id, config=config)
-    matches = results.contracts.index[results.contracts["contract_id"].astype("string") == str(contract_id)]
+    if results is not None:
+        run, manifest, catalogue = results.run_id, results.manifest, results.catalogue
+        ids = results.contracts["contract_id"].astype("string")
+    else:  # read the run's rows of this contract only, not the whole run
+        manifest = ws.run_record(run_id)
+        run, catalogue = manifest["run_id"], run_catalogue(manifest)
+        ids = ws.run_table(run, "contract_scores", columns=["contract_id"])["contract_id"].astype("string")
+    matches = ids.index[ids == str(contract_id)]
     if len(matches) == 0:
-        close = results.contracts["contract_id"].astype("string")
-        hint = close[close.str.contains(str(contract_id), regex=False, na=False)].head(3).tolist()
+        hint = ids[ids.str.contains(str(contract_id), regex=False, na=False)].head(3).tolist()
         more = f"; did you mean {', '.join(hint)}?" if hint else ""
-        msg = f"no contract '{contract_id}' in run {results.run_id}{more}"
+        msg = f"no contract '{contract_id}' in run {run}{more}"
         raise NotFoundError(msg)
     positions = [int(i) for i in matches]
-    scores = results.contracts.loc[positions]
+    if results is not None:
+        scores, outcomes = results.contracts.loc[positions], results.outcomes.loc[positions]
+    else:
+        scores = ws.run_table_rows(run, "contract_scores", positions)
+        outcomes = ws.run_table_rows(run, "contract_outcomes", positions)
     canonical = _take(ws.table_files("contracts"), positions).set_axis(scores.index, axis=0)
     # the run's derived values (reference enrichment, ML columns fitted on all rows) replace the stored nulls
     derived = scores[[c for c in scores.columns if c not in canonical.columns or c in DERIVED]]
@@ -80,27 +87,26 @@ def explain(contract_id: str, workspace: Path | str | None = None, run_id: str |
     rows = enrich_contracts(rows).set_axis(scores.index, axis=0)
     for name in derived.columns:  # the run's own derived values win (ML columns were fitted on all rows)
         rows[name] = derived[name]
-    suppliers = _supplier_rows(ws, results)
-    weights = {r.code: r.weight for r in results.catalogue.rules}
+    suppliers = _supplier_rows(ws)
+    weights = {r.code: r.weight for r in catalogue.rules}
     findings: list[Finding] = []
-    as_of = pd.Timestamp(results.manifest["as_of"]).date()
-    meta = results.manifest["contracts"]["thresholds"]
+    as_of = pd.Timestamp(manifest["as_of"]).date()
+    meta = manifest["contracts"]["thresholds"]
     for pos in positions:
         row = rows.loc[pos]
         srow = scores.loc[pos]
-        outcome_row = {code: OUTCOME_NAMES[int(v)] for code, v in results.outcomes.loc[pos].items()}
+        outcome_row = {code: OUTCOME_NAMES[int(v)] for code, v in outcomes.loc[pos].items()}
         supplier_row = None
         supplier_pos = int(srow.get("supplier_row", -1)) if pd.notna(srow.get("supplier_row", -1)) else -1
         if supplier_pos >= 0 and suppliers is not None:
             supplier_row = suppliers.iloc[supplier_pos]
-        findings.extend(explain_entity(list(results.catalogue.rules), outcome_row, row, supplier_row, meta,
-                                       as_of=as_of))
+        findings.extend(explain_entity(list(catalogue.rules), outcome_row, row, supplier_row, meta, as_of=as_of))
     score = {k: plain(v) for k, v in scores.iloc[0].items()}
     return Explanation("contract", str(contract_id), [{k: plain(v) for k, v in r.items()} for _, r in rows.iterrows()],
                        score, _ordered(findings, weights))
 
 
-def _supplier_rows(ws: Any, results: Results) -> pd.DataFrame | None:
+def _supplier_rows(ws: Any) -> pd.DataFrame | None:
     """The suppliers table as scored (same order as the supplier outcome matrix), with enrichment."""
     suppliers = ws.read_table("suppliers")
     if suppliers.empty:
@@ -113,7 +119,7 @@ def explain_supplier(supplier_id: str, workspace: Path | str | None = None, run_
     """A supplier's own findings (questionnaire rules) and the contracts that name it."""
     ws = open_workspace(workspace, config=config)
     results = results or load_results(ws.path, run_id, config=config)
-    suppliers = _supplier_rows(ws, results)
+    suppliers = _supplier_rows(ws)
     sid = str(supplier_id)
     contracts = results.contracts
     linked_mask = pd.Series(False, index=contracts.index)

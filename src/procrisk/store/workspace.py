@@ -44,6 +44,7 @@ from procrisk.errors import NotFoundError, WorkspaceError
 from procrisk.schema.arrow import issues_schema, table_schema
 from procrisk.schema.columns import TABLES
 from procrisk.store.parquet_parts import parquet_pieces
+from procrisk.store.parquet_take import take_rows
 from procrisk.version import __version__
 
 SCHEMA_VERSION = 1
@@ -397,6 +398,12 @@ class Workspace:
         """One table of a committed run (e.g. contract_scores), optionally only some columns."""
         path = self.path / "runs" / run_id / f"{name}.parquet"
         return pq.read_table(path, columns=columns).to_pandas(types_mapper=_types_mapper, date_as_object=False)
+
+    def run_table_rows(self, run_id: str, name: str, positions: list[int]) -> pd.DataFrame:
+        """Some rows of one table of a committed run, indexed by their positions (reads only their row groups)."""
+        path = self.path / "runs" / run_id / f"{name}.parquet"
+        frame = take_rows([path], positions).to_pandas(types_mapper=_types_mapper, date_as_object=False)
+        return frame.set_axis(pd.Index(positions), axis=0)
 
     def run_table_columns(self, run_id: str, name: str) -> list[str]:
         """The columns one table of a committed run holds (read from its footer only)."""
