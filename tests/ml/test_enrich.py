@@ -92,6 +92,21 @@ def test_list_suppliers_aggregates_by_key(enriched):
     assert beta["n_contracts"] == 2
 
 
+def test_list_suppliers_names_the_currency_of_each_suppliers_spend() -> None:
+    """One currency: its code and the sum; several: "mixed" and no sum; none given: no currency."""
+    contracts = pd.DataFrame({
+        "supplier_key": ["K1", "K1", "K2", "K2", "K3", None],
+        "supplier_name": ["One", "One", "Two", "Two", "Three", "Nobody"],
+        "award_value": [100.0, 50.0, 10.0, 20.0, 5.0, 1.0],
+        "currency": ["EUR", None, "EUR", "GBP", None, "USD"],
+    })
+    table = list_suppliers(contracts, pd.DataFrame()).set_index("supplier_key")
+    assert table.loc["K1", "currency"] == "EUR" and table.loc["K1", "total_value"] == 150.0
+    assert table.loc["K2", "currency"] == "mixed" and pd.isna(table.loc["K2", "total_value"])
+    assert pd.isna(table.loc["K3", "currency"]) and table.loc["K3", "total_value"] == 5.0
+    assert list(table.index) == ["K1", "K2", "K3"]
+
+
 def test_explain_ml_describes_peers_and_inferred_category(enriched):
     contracts, _, _ = enriched
     text = explain_ml(contracts.loc[6].to_dict())

@@ -81,8 +81,9 @@ def _contract_totals(contracts: pd.DataFrame) -> tuple[dict[str, int], dict[str,
     grouped = frame.groupby("key", sort=False)
     counts = grouped.size().to_dict()
     totals = grouped["value"].sum(min_count=1).to_dict()
-    kinds = grouped["currency"].agg(lambda s: s.dropna().unique().tolist())
-    currencies = {k: (v[0] if len(v) == 1 else ("mixed" if v else None)) for k, v in kinds.items()}
+    distinct = frame[["key", "currency"]].dropna().drop_duplicates().groupby("key", sort=False)["currency"]
+    kinds = pd.DataFrame({"n": distinct.size(), "first": distinct.first()})
+    currencies = dict(zip(kinds.index, np.where(kinds["n"] == 1, kinds["first"], "mixed").tolist(), strict=True))
     return counts, totals, currencies
 
 
