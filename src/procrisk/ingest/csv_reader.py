@@ -290,18 +290,12 @@ def _detect_delimiter(lines: list[bytes], suffix: str) -> str:
 # ------------------------------------------------------------------------------------------- reading
 
 
-def _count_newlines(path: Path, start: int, newline: bytes) -> tuple[int, bool]:
-    """Number of newline bytes after ``start`` and whether the file ends with one."""
+def _count_newlines(data: pa.Buffer, newline: bytes) -> tuple[int, bool]:
+    """Number of newline bytes in ``data`` and whether it ends with one (counted a slice at a time)."""
     code = newline[0]
-    count, last = 0, b""
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
-    with path.open("rb", buffering=0) as fh:
-        fh.seek(start)
-        while size := fh.readinto(buffer):
-            count += int(np.count_nonzero(np.frombuffer(view[:size], np.uint8) == code))
-            last = bytes(view[size - 1:size])
-    return count, last == newline
+    view = np.frombuffer(data, np.uint8)
+    count = sum(int(np.count_nonzero(view[i:i + _CHUNK] == code)) for i in range(0, len(view), _CHUNK))
+    return count, bool(len(view)) and int(view[-1]) == code
 
 
 def _record_lines(path: Path, start: int, newline: bytes) -> tuple[np.ndarray, int]:
@@ -359,8 +353,8 @@ class _Ragged(Exception):  # noqa: N818 - internal signal
     """pyarrow met rows with a different number of fields than the header."""
 
 
-def _arrow_read(source: Path, layout: _Layout, newlines_in_values: bool) -> pa.Table:
-    """Read the records below the header with pyarrow, all columns as large strings ("" is null)."""
+def _arrow_read(data: pa.Buffer, layout: _Layout, newlines_in_values: bool) -> pa.Table:
+    """Read the records below the header (``data``) with pyarrow, all columns as large strings ("" is null)."""
     names = [f"c{j}" for j in range(layout.width)]
     invalid = []
 
@@ -376,9 +370,7 @@ def _arrow_read(source: Path, layout: _Layout, newlines_in_values: bool) -> pa.T
     )
     convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, _TEXT), strings_can_be_null=True,
                                    null_values=[""], quoted_strings_can_be_null=True, check_utf8=True)
-    with pa.OSFile(str(source)) as fh:
-        fh.seek(layout.offset)
-        table = pacsv.read_csv(fh, read_options=read, parse_options=parse, convert_options=convert)
+    table = pacsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse, convert_options=convert)
     if invalid:
         raise _Ragged
     return table
@@ -427,19 +419,23 @@ class _Layout:
 
 
 def _fast_body(source: _Source, layout: _Layout) -> _Body:
-    """Read with pyarrow and number the records (by counting newlines, or exactly if that does not add up)."""
-    with ThreadPoolExecutor(max_workers=1) as counter:  # count newlines while pyarrow parses (both free the GIL)
-        counted = counter.submit(_count_newlines, source.path, layout.offset, layout.newline)
+    """Read with pyarrow and number the records (by counting newlines, or exactly if that does not add up).
+
+    The file is memory-mapped once: pyarrow parses the mapped bytes and the newlines are counted in them,
+    so the file is neither copied into read buffers nor read twice.
+    """
+    with pa.memory_map(str(source.path)) as mapped:
+        data = mapped.read_buffer().slice(layout.offset)
         try:
-            table = _arrow_read(source.path, layout, layout.multiline)
+            table = _arrow_read(data, layout, layout.multiline)
         except pa.ArrowInvalid as exc:
             if "chunker" in str(exc) and not layout.multiline:
-                table = _arrow_read(source.path, layout, True)
+                table = _arrow_read(data, layout, True)
             elif "UTF8" in str(exc) or "UTF-8" in str(exc):
                 raise _NotUtf8 from None
             else:
                 raise _Ragged from None
-        newlines, ends_with_newline = counted.result()
+        newlines, ends_with_newline = _count_newlines(data, layout.newline)
     rows = table.num_rows
     at_end = source.path.stat().st_size <= layout.offset
     if newlines + (0 if ends_with_newline or at_end else 1) == rows:
