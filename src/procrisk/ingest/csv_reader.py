@@ -290,12 +290,23 @@ def _detect_delimiter(lines: list[bytes], suffix: str) -> str:
 # ------------------------------------------------------------------------------------------- reading
 
 
-def _count_newlines(data: pa.Buffer, newline: bytes) -> tuple[int, bool]:
-    """Number of newline bytes in ``data`` and whether it ends with one (counted a slice at a time)."""
+def _scan(data: pa.Buffer, newline: bytes) -> tuple[int, bool, bool]:
+    """Newline bytes in ``data`` (counted a slice at a time), whether it ends with one, and whether it is UTF-8.
+
+    The UTF-8 check is Arrow's, run once over the whole buffer viewed as one string value: far cheaper than
+    pyarrow's CSV reader checking each of millions of values.
+    """
     code = newline[0]
-    view = np.frombuffer(data, np.uint8)
-    count = sum(int(np.count_nonzero(view[i:i + _CHUNK] == code)) for i in range(0, len(view), _CHUNK))
-    return count, bool(len(view)) and int(view[-1]) == code
+    array = np.frombuffer(data, np.uint8)
+    count = sum(int(np.count_nonzero(array[i:i + _CHUNK] == code)) for i in range(0, len(array), _CHUNK))
+    offsets = pa.py_buffer(np.array([0, len(array)], dtype=np.int64))
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, data]).validate(full=True)
+    except pa.ArrowInvalid:
+        valid = False
+    else:
+        valid = True
+    return count, bool(len(array)) and int(array[-1]) == code, valid
 
 
 def _record_lines(path: Path, start: int, newline: bytes) -> tuple[np.ndarray, int]:
@@ -353,7 +364,7 @@ class _Ragged(Exception):  # noqa: N818 - internal signal
     """pyarrow met rows with a different number of fields than the header."""
 
 
-def _arrow_read(data: pa.Buffer, layout: _Layout, newlines_in_values: bool) -> pa.Table:
+def _arrow_read(data: pa.Buffer, layout: _Layout, newlines_in_values: bool, check_utf8: bool) -> pa.Table:
     """Read the records below the header (``data``) with pyarrow, all columns as large strings ("" is null)."""
     names = [f"c{j}" for j in range(layout.width)]
     invalid = []
@@ -369,7 +380,7 @@ def _arrow_read(data: pa.Buffer, layout: _Layout, newlines_in_values: bool) -> p
         newlines_in_values=newlines_in_values, ignore_empty_lines=True, invalid_row_handler=on_invalid,
     )
     convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, _TEXT), strings_can_be_null=True,
-                                   null_values=[""], quoted_strings_can_be_null=True, check_utf8=True)
+                                   null_values=[""], quoted_strings_can_be_null=True, check_utf8=check_utf8)
     table = pacsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse, convert_options=convert)
     if invalid:
         raise _Ragged
@@ -418,24 +429,38 @@ class _Layout:
     multiline: bool  # a value in the sample spans lines
 
 
+def _parse(data: pa.Buffer, layout: _Layout, *, check_utf8: bool) -> pa.Table:
+    """Parse with pyarrow, once more allowing values over several lines when the chunker meets one."""
+    try:
+        return _arrow_read(data, layout, layout.multiline, check_utf8)
+    except pa.ArrowInvalid as exc:
+        if "chunker" in str(exc) and not layout.multiline:
+            return _arrow_read(data, layout, True, check_utf8)
+        if "UTF8" in str(exc) or "UTF-8" in str(exc):
+            raise _NotUtf8 from None
+        raise _Ragged from None
+
+
 def _fast_body(source: _Source, layout: _Layout) -> _Body:
     """Read with pyarrow and number the records (by counting newlines, or exactly if that does not add up).
 
-    The file is memory-mapped once: pyarrow parses the mapped bytes and the newlines are counted in them,
-    so the file is neither copied into read buffers nor read twice.
+    The file is memory-mapped once: pyarrow parses the mapped bytes while a thread counts their newlines and
+    checks that they are UTF-8 (faster than pyarrow checking each value). Only when they are not is the file
+    parsed again with pyarrow's own check, so a ragged row and a bad byte are told apart as a checked read does.
     """
     with pa.memory_map(str(source.path)) as mapped:
         data = mapped.read_buffer().slice(layout.offset)
-        try:
-            table = _arrow_read(data, layout, layout.multiline)
-        except pa.ArrowInvalid as exc:
-            if "chunker" in str(exc) and not layout.multiline:
-                table = _arrow_read(data, layout, True)
-            elif "UTF8" in str(exc) or "UTF-8" in str(exc):
-                raise _NotUtf8 from None
-            else:
-                raise _Ragged from None
-        newlines, ends_with_newline = _count_newlines(data, layout.newline)
+        with ThreadPoolExecutor(max_workers=1) as scanner:  # pyarrow frees the GIL while it parses
+            scanned = scanner.submit(_scan, data, layout.newline)
+            try:
+                table = _parse(data, layout, check_utf8=False)
+            except _Ragged:
+                table = None
+            newlines, ends_with_newline, valid = scanned.result()
+        if not valid:
+            table = _parse(data, layout, check_utf8=True)  # raises _NotUtf8, or _Ragged for bytes in a skipped row
+        if table is None:
+            raise _Ragged
     rows = table.num_rows
     at_end = source.path.stat().st_size <= layout.offset
     if newlines + (0 if ends_with_newline or at_end else 1) == rows:
