@@ -294,3 +294,15 @@ def test_bad_byte_only_in_a_ragged_row_takes_the_slow_path(tmp_path: Path) -> No
     assert _cells(table, "name")[-1] == "b\ufffdd"
     assert "UTF-8" in table.notes[0]
     assert any("more fields" in note for note in table.notes)
+
+
+@pytest.mark.parametrize("cells", [
+    ["a", None, " "], ["a", " ", None], [None, "\u00a0"], ["\t", None, None], ["x", None], [None, None],
+])
+def test_whitespace_only_cells_become_missing_wherever_they_sit(cells: list[str | None]) -> None:
+    """Whitespace-only cells become missing also right after an empty cell or at the end of a chunk (the quick
+    first-byte look that skips the exact check must never miss one); other cells stay as found."""
+    chunk = pa.array(cells, type=pa.large_string())
+    column = csv_reader._blank_to_null(pa.chunked_array([chunk.slice(1), chunk]))
+    expected = [None if c is None or not c.strip() else c for c in [*cells[1:], *cells]]
+    assert column.to_pylist() == expected

@@ -390,8 +390,11 @@ def _arrow_read(data: pa.Buffer, layout: _Layout, newlines_in_values: bool, chec
 def _may_be_blank(chunk: pa.Array) -> bool:
     """Whether some value could be whitespace only: its first byte is a control, a space or non-ASCII."""
     offsets, data = string_buffers(chunk)
-    starts = offsets[:-1][offsets[1:] > offsets[:-1]]
-    first = data[starts]
+    if offsets[-1] == offsets[0]:
+        return False
+    # an empty value's offset is the next value's start (or the end): looking at that byte as well can only
+    # say "maybe" more often, and then the exact check decides
+    first = data[np.minimum(offsets[:-1], offsets[-1] - 1)]
     return bool(((first <= 0x20) | (first >= 0x7F)).any())
 
 

@@ -190,3 +190,11 @@ def test_name_key_keeps_companies_apart() -> None:
     assert pd.isna(keys.iloc[5])
     assert keys.iloc[6] == "limited"  # a name that is only a legal form keeps it
     assert str(keys.dtype) == "string"
+
+
+def test_rows_containing_finds_each_wanted_character_in_its_own_row() -> None:
+    """Each of the wanted ASCII characters marks the row holding it (any chunk, missing rows never)."""
+    from procrisk.ingest.normalise.series import rows_containing
+
+    values = _arrow_text([["Acme; Beta", None, "Plain"], ["A|B", "x/y", "", "a\nb", "c,d", "é,"]])
+    assert rows_containing(values, ";|\n/,").tolist() == [True, False, False, True, True, False, True, True, True]
