@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from procrisk.errors import InputFileError, UsageError
@@ -262,3 +263,46 @@ def test_find_header_skips_titles_and_combines_two_rows() -> None:
 def test_unique_names_do_not_collide_with_existing_suffixes() -> None:
     """Duplicates get (2), (3), skipping a name that already exists in the file."""
     assert unique_names(["A", "A", "A (2)", "A"]) == ["A", "A (3)", "A (2)", "A (4)"]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 64])
+def test_scan_counts_newlines_and_checks_utf8(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """The scan beside pyarrow's parse counts newlines in slices of any size, and its UTF-8 check (pyarrow's
+    parse no longer checks) refuses a bad byte, a character cut at the end or followed by ASCII, exactly where
+    decoding the whole file would."""
+    monkeypatch.setattr(csv_reader, "_CHUNK", chunk)
+    good = "id,name\n1,Société €\n2,日本 😀\n".encode()
+    cases = [good, good + b"3,x\xe9y\n", good[:-4] + b"\n", good[:-1] + b"\xf0\x9f", b"a\xc3" + b"bc\n"]
+    for data in cases:
+        try:
+            data.decode("utf-8")
+            expected = True
+        except UnicodeDecodeError:
+            expected = False
+        newlines, ends, valid = csv_reader._scan(pa.py_buffer(data), b"\n")
+        assert (newlines, ends, valid) == (data.count(b"\n"), data.endswith(b"\n"), expected), data
+
+
+def test_bad_byte_only_in_a_ragged_row_takes_the_slow_path(tmp_path: Path) -> None:
+    """A byte that is not UTF-8 inside a row with too many fields reads as a checked pyarrow read would: the
+    ragged row sends the file down the Python path, which replaces the byte, and the encoding stays UTF-8."""
+    lines = ["id,name"] + [f"{i},café {i}" for i in range(10_000)]  # past the bytes the encoding is guessed from
+    path = tmp_path / "ragged.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode() + b"10000,b\xe9d,extra\n")
+    table = read_csv(path)
+    assert len(table) == 10_001
+    assert _cells(table, "name")[-1] == "b\ufffdd"
+    assert "UTF-8" in table.notes[0]
+    assert any("more fields" in note for note in table.notes)
+
+
+@pytest.mark.parametrize("cells", [
+    ["a", None, " "], ["a", " ", None], [None, "\u00a0"], ["\t", None, None], ["x", None], [None, None],
+])
+def test_whitespace_only_cells_become_missing_wherever_they_sit(cells: list[str | None]) -> None:
+    """Whitespace-only cells become missing also right after an empty cell or at the end of a chunk (the quick
+    first-byte look that skips the exact check must never miss one); other cells stay as found."""
+    chunk = pa.array(cells, type=pa.large_string())
+    column = csv_reader._blank_to_null(pa.chunked_array([chunk.slice(1), chunk]))
+    expected = [None if c is None or not c.strip() else c for c in [*cells[1:], *cells]]
+    assert column.to_pylist() == expected

@@ -25,7 +25,7 @@ def test_identities_are_the_ids() -> None:
 
 def test_list_column_matches_per_row_conversion() -> None:
     shared, other = ["Acme Ltd", "Beta GmbH"], ["Gamma SA"]
-    cells = [shared, None, other, shared, ["Acme Ltd", "Beta GmbH"], [], np.nan, other] * 50
+    cells = [shared, None, other, shared, ["Acme Ltd", "Beta GmbH"], [], np.nan, other, pd.NA] * 50
     series = pd.Series(cells, dtype=object)
     field = table_schema("contracts").field("subcontractors")
     expected = pa.array([v if isinstance(v, list) else None for v in cells], type=field.type)

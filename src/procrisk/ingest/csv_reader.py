@@ -290,18 +290,23 @@ def _detect_delimiter(lines: list[bytes], suffix: str) -> str:
 # ------------------------------------------------------------------------------------------- reading
 
 
-def _count_newlines(path: Path, start: int, newline: bytes) -> tuple[int, bool]:
-    """Number of newline bytes after ``start`` and whether the file ends with one."""
+def _scan(data: pa.Buffer, newline: bytes) -> tuple[int, bool, bool]:
+    """Newline bytes in ``data`` (counted a slice at a time), whether it ends with one, and whether it is UTF-8.
+
+    The UTF-8 check is Arrow's, run once over the whole buffer viewed as one string value: far cheaper than
+    pyarrow's CSV reader checking each of millions of values.
+    """
     code = newline[0]
-    count, last = 0, b""
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
-    with path.open("rb", buffering=0) as fh:
-        fh.seek(start)
-        while size := fh.readinto(buffer):
-            count += int(np.count_nonzero(np.frombuffer(view[:size], np.uint8) == code))
-            last = bytes(view[size - 1:size])
-    return count, last == newline
+    array = np.frombuffer(data, np.uint8)
+    count = sum(int(np.count_nonzero(array[i:i + _CHUNK] == code)) for i in range(0, len(array), _CHUNK))
+    offsets = pa.py_buffer(np.array([0, len(array)], dtype=np.int64))
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, data]).validate(full=True)
+    except pa.ArrowInvalid:
+        valid = False
+    else:
+        valid = True
+    return count, bool(len(array)) and int(array[-1]) == code, valid
 
 
 def _record_lines(path: Path, start: int, newline: bytes) -> tuple[np.ndarray, int]:
@@ -359,8 +364,8 @@ class _Ragged(Exception):  # noqa: N818 - internal signal
     """pyarrow met rows with a different number of fields than the header."""
 
 
-def _arrow_read(source: Path, layout: _Layout, newlines_in_values: bool) -> pa.Table:
-    """Read the records below the header with pyarrow, all columns as large strings ("" is null)."""
+def _arrow_read(data: pa.Buffer, layout: _Layout, newlines_in_values: bool, check_utf8: bool) -> pa.Table:
+    """Read the records below the header (``data``) with pyarrow, all columns as large strings ("" is null)."""
     names = [f"c{j}" for j in range(layout.width)]
     invalid = []
 
@@ -375,10 +380,8 @@ def _arrow_read(source: Path, layout: _Layout, newlines_in_values: bool) -> pa.T
         newlines_in_values=newlines_in_values, ignore_empty_lines=True, invalid_row_handler=on_invalid,
     )
     convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, _TEXT), strings_can_be_null=True,
-                                   null_values=[""], quoted_strings_can_be_null=True, check_utf8=True)
-    with pa.OSFile(str(source)) as fh:
-        fh.seek(layout.offset)
-        table = pacsv.read_csv(fh, read_options=read, parse_options=parse, convert_options=convert)
+                                   null_values=[""], quoted_strings_can_be_null=True, check_utf8=check_utf8)
+    table = pacsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse, convert_options=convert)
     if invalid:
         raise _Ragged
     return table
@@ -387,8 +390,11 @@ def _arrow_read(source: Path, layout: _Layout, newlines_in_values: bool) -> pa.T
 def _may_be_blank(chunk: pa.Array) -> bool:
     """Whether some value could be whitespace only: its first byte is a control, a space or non-ASCII."""
     offsets, data = string_buffers(chunk)
-    starts = offsets[:-1][offsets[1:] > offsets[:-1]]
-    first = data[starts]
+    if offsets[-1] == offsets[0]:
+        return False
+    # an empty value's offset is the next value's start (or the end): looking at that byte as well can only
+    # say "maybe" more often, and then the exact check decides
+    first = data[np.minimum(offsets[:-1], offsets[-1] - 1)]
     return bool(((first <= 0x20) | (first >= 0x7F)).any())
 
 
@@ -426,20 +432,38 @@ class _Layout:
     multiline: bool  # a value in the sample spans lines
 
 
+def _parse(data: pa.Buffer, layout: _Layout, *, check_utf8: bool) -> pa.Table:
+    """Parse with pyarrow, once more allowing values over several lines when the chunker meets one."""
+    try:
+        return _arrow_read(data, layout, layout.multiline, check_utf8)
+    except pa.ArrowInvalid as exc:
+        if "chunker" in str(exc) and not layout.multiline:
+            return _arrow_read(data, layout, True, check_utf8)
+        if "UTF8" in str(exc) or "UTF-8" in str(exc):
+            raise _NotUtf8 from None
+        raise _Ragged from None
+
+
 def _fast_body(source: _Source, layout: _Layout) -> _Body:
-    """Read with pyarrow and number the records (by counting newlines, or exactly if that does not add up)."""
-    with ThreadPoolExecutor(max_workers=1) as counter:  # count newlines while pyarrow parses (both free the GIL)
-        counted = counter.submit(_count_newlines, source.path, layout.offset, layout.newline)
-        try:
-            table = _arrow_read(source.path, layout, layout.multiline)
-        except pa.ArrowInvalid as exc:
-            if "chunker" in str(exc) and not layout.multiline:
-                table = _arrow_read(source.path, layout, True)
-            elif "UTF8" in str(exc) or "UTF-8" in str(exc):
-                raise _NotUtf8 from None
-            else:
-                raise _Ragged from None
-        newlines, ends_with_newline = counted.result()
+    """Read with pyarrow and number the records (by counting newlines, or exactly if that does not add up).
+
+    The file is memory-mapped once: pyarrow parses the mapped bytes while a thread counts their newlines and
+    checks that they are UTF-8 (faster than pyarrow checking each value). Only when they are not is the file
+    parsed again with pyarrow's own check, so a ragged row and a bad byte are told apart as a checked read does.
+    """
+    with pa.memory_map(str(source.path)) as mapped:
+        data = mapped.read_buffer().slice(layout.offset)
+        with ThreadPoolExecutor(max_workers=1) as scanner:  # pyarrow frees the GIL while it parses
+            scanned = scanner.submit(_scan, data, layout.newline)
+            try:
+                table = _parse(data, layout, check_utf8=False)
+            except _Ragged:
+                table = None
+            newlines, ends_with_newline, valid = scanned.result()
+        if not valid:
+            table = _parse(data, layout, check_utf8=True)  # raises _NotUtf8, or _Ragged for bytes in a skipped row
+        if table is None:
+            raise _Ragged
     rows = table.num_rows
     at_end = source.path.stat().st_size <= layout.offset
     if newlines + (0 if ends_with_newline or at_end else 1) == rows:

@@ -335,17 +335,20 @@ def _table_from_raw(
     is_bad = typed_frame["source_row"].isin(bad_rows).fillna(False).to_numpy()
     # every row an input row split into shares its fate (OCDS: every row of the release)
     bad = typed_frame[_ROW].isin(set(typed_frame.loc[is_bad, _ROW])).to_numpy()
-    quarantine = _quarantine(frame, typed_frame.loc[bad], log, table, raw)
+    quarantine = _quarantine(frame, typed_frame[_ROW].to_numpy()[bad], log, table, raw)
     stored = typed_frame.loc[~bad].drop(columns=[_ROW]).reset_index(drop=True)
     return stored, quarantine, notes
 
 
-def _quarantine(frame: pd.DataFrame, bad: pd.DataFrame, log: IssueLog, table: str, raw: RawTable) -> pd.DataFrame:
-    """Rejected input rows (one per input row) with their reasons and original cells."""
+def _quarantine(frame: pd.DataFrame, bad: np.ndarray, log: IssueLog, table: str, raw: RawTable) -> pd.DataFrame:
+    """Rejected input rows (one per input row) with their reasons and original cells.
+
+    ``bad`` holds the input row positions (``_ROW``) of the rejected rows, repeated for split rows.
+    """
     columns = ["source_file", "source_sheet", "source_row", "table", "reasons", "cells"]
-    if bad.empty:
+    if not len(bad):
         return pd.DataFrame(columns=columns)
-    positions = sorted(set(bad[_ROW]))
+    positions = sorted(set(bad.tolist()))
     reasons: dict[int, list[str]] = {}
     for issue in log.rows:
         if issue["severity"] == "error" and issue["table"] == table and issue["source_row"] is not None:

@@ -154,9 +154,11 @@ def _list_array(series: pd.Series, field: pa.Field) -> pa.Array:
     """A column of Python lists (or None) as an Arrow list array, each distinct list object converted once.
 
     Normalisers hand out one shared list object per distinct cell value, so converting by object identity
-    costs one hash of its identity per row instead of one list conversion per row.
+    costs one hash of its identity per row instead of one list conversion per row. Missing cells (None, NaN,
+    NA) become null when their distinct objects are, so the cells are taken as they are, without a pass that
+    first replaces every missing one.
     """
-    values = np.ascontiguousarray(series.to_numpy(dtype=object, na_value=None))
+    values = np.ascontiguousarray(series.to_numpy(dtype=object))
     codes, _ = pd.factorize(object_pointers(values))
     first = np.empty(codes.max(initial=-1) + 1, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write per code is its first row

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from procrisk.ingest.normalise.lists import parse_country_list, parse_list, split_names
 from procrisk.ingest.normalise.names import name_key
+from procrisk.ingest.normalise.series import arrow_chunks
 from procrisk.ingest.normalise.text import clean_text
 
 
@@ -45,6 +47,31 @@ def test_text_is_tidied_not_changed() -> None:
         "中国 x",
     ]
     assert result.problems.isna().all()
+
+
+def _arrow_text(chunks: list[list[str | None]]) -> pd.Series:
+    """A pandas string column over an Arrow chunked array of these chunks (as the CSV reader gives)."""
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string())),
+                     dtype=pd.StringDtype("pyarrow"))
+
+
+def test_tidy_text_is_handed_on_without_a_copy() -> None:
+    """A column with nothing to tidy keeps its Arrow buffers (no copy of a million values), and so its values."""
+    values = _arrow_text([["Acme Ltd", None, "Zoë Ltd"], ["Beta GmbH", "x 中国 y"]])
+    result = clean_text(values)
+    before, after = arrow_chunks(values), arrow_chunks(result.values)
+    assert [c.buffers()[2].address for c in after.chunks] == [c.buffers()[2].address for c in before.chunks]
+    assert result.values.tolist() == values.tolist()
+
+
+@pytest.mark.parametrize("late", ["two  spaces", " lead", "trail ", "", "ctl\x01", "nb\u00a0sp", "x\u200by"])
+def test_one_untidy_value_in_a_later_chunk_is_cleaned(late: str) -> None:
+    """Every chunk is checked, and each kind of untidy value (double space, trim, empty, control character,
+    odd space, format character) makes the column be cleaned."""
+    values = _arrow_text([["a", "b"], ["c", late]])
+    expected = clean_text(pd.Series(["a", "b", "c", late], dtype="string")).values.tolist()
+    assert clean_text(values).values.tolist() == expected
+    assert expected[3] is pd.NA or expected[3] != late
 
 
 def test_text_from_ocds_objects() -> None:
@@ -163,3 +190,11 @@ def test_name_key_keeps_companies_apart() -> None:
     assert pd.isna(keys.iloc[5])
     assert keys.iloc[6] == "limited"  # a name that is only a legal form keeps it
     assert str(keys.dtype) == "string"
+
+
+def test_rows_containing_finds_each_wanted_character_in_its_own_row() -> None:
+    """Each of the wanted ASCII characters marks the row holding it (any chunk, missing rows never)."""
+    from procrisk.ingest.normalise.series import rows_containing
+
+    values = _arrow_text([["Acme; Beta", None, "Plain"], ["A|B", "x/y", "", "a\nb", "c,d", "é,"]])
+    assert rows_containing(values, ";|\n/,").tolist() == [True, False, False, True, True, False, True, True, True]

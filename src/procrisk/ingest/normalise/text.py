@@ -24,18 +24,17 @@ from procrisk.ingest.normalise.series import (
 
 # Control bytes and the lead bytes of combining marks (CC, CD), general punctuation and odd spaces (E2),
 # CJK symbols and ideographic space (E3) and the byte-order mark (EF) make a value suspect on their own; a
-# space or a C2 lead byte only together with the byte after it.
-_SUSPECT, _SPACE, _C2 = 1, 2, 3
+# C2 lead byte only together with the byte after it (as a space only when another space follows).
+_SUSPECT, _C2 = 1, 3
 _BYTE_CLASS = np.zeros(256, dtype=np.uint8)
 _BYTE_CLASS[[*range(0x20), 0x7F, 0xCC, 0xCD, 0xE2, 0xE3, 0xEF]] = _SUSPECT
-_BYTE_CLASS[0x20] = _SPACE
 _BYTE_CLASS[0xC2] = _C2
 
 
 def _suspect_rows(arr: pa.Array) -> np.ndarray:
     """Rows that need more than a trim: control bytes, two spaces in a row, odd spaces, format characters
-    or combining marks (checked on the UTF-8 bytes with numpy: one pass classifies every byte, and only the
-    few bytes of interest are looked at further).
+    or combining marks (checked on the UTF-8 bytes with numpy: whole-buffer comparisons find the few control
+    and non-ASCII bytes and the double spaces, and only those are looked at further).
 
     Plain accented letters (é is C3 A9) are not suspect: text from spreadsheets is almost always NFC already.
     A pair of bytes counts only inside one value, never across the end of one value and the start of the next.
@@ -46,14 +45,14 @@ def _suspect_rows(arr: pa.Array) -> np.ndarray:
         return rows
     data = data[offsets[0]: offsets[-1]]
     ends = offsets[1:] - offsets[0]
-    classes = _BYTE_CLASS[data]
-    marked = np.flatnonzero(classes)
-    kinds = classes[marked]
-    hits = marked[kinds == _SUSPECT]
-    pairs = marked[(kinds != _SUSPECT) & (marked + 1 < len(data))]
-    following = data[pairs + 1]
-    is_pair = np.where(data[pairs] == 0x20, following == 0x20, (following <= 0xA0) | (following == 0xAD))
-    pairs = pairs[is_pair]  # two spaces in a row; C1 control, no-break space or soft hyphen after C2
+    odd = np.flatnonzero((data < 0x20) | (data >= 0x7F))  # controls and non-ASCII bytes: few in most text
+    kinds = _BYTE_CLASS[data[odd]]
+    hits = odd[kinds == _SUSPECT]
+    c2 = odd[(kinds == _C2) & (odd + 1 < len(data))]
+    following = data[c2 + 1]
+    c2 = c2[(following <= 0xA0) | (following == 0xAD)]  # C1 control, no-break space or soft hyphen after C2
+    spaces = np.flatnonzero((data[:-1] == 0x20) & (data[1:] == 0x20))  # two spaces in a row
+    pairs = np.concatenate([c2, spaces])
     pairs = pairs[np.searchsorted(ends, pairs, side="right") == np.searchsorted(ends, pairs + 1, side="right")]
     found = np.concatenate([hits, pairs])
     if len(found):
@@ -112,14 +111,23 @@ def _repeats(chunks: pa.ChunkedArray) -> bool:
     return pc.count_distinct(head).as_py() * 2 <= len(head)
 
 
+def _tidy(chunks: pa.ChunkedArray) -> bool:
+    """Whether cleaning would change nothing: no suspect row, nothing to trim, no empty value (checked per chunk)."""
+    return not any(
+        may_need_trim(chunk) or _suspect_rows(chunk).any() or pc.any(pc.equal(pc.binary_length(chunk), 0)).as_py()
+        for chunk in chunks.chunks)
+
+
 def clean_text(values: pd.Series) -> Normalised:
     """Normalise a text or code column (never a problem: text is kept as given, only tidied).
 
-    A column that repeats itself is cleaned once per distinct value and spread back to the rows; the
-    result is the same, value for value.
+    A tidy column (the usual case) is handed on as it is. A column that repeats itself is cleaned once per
+    distinct value and spread back to the rows; the result is the same, value for value.
     """
     chunks = arrow_chunks(values)
-    if chunks is not None and _repeats(chunks):
+    if chunks is not None and _tidy(chunks):
+        cleaned = chunks
+    elif chunks is not None and _repeats(chunks):
         codes, uniques = encode_arrow(chunks)
         cleaned = clean_text_array(uniques).take(pa.array(codes, mask=codes < 0))
     else:
