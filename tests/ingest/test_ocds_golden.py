@@ -102,11 +102,13 @@ def test_a_process_running_threads_reads_without_workers(monkeypatch: pytest.Mon
 
 def test_a_result_marshal_cannot_carry_is_left_to_the_reader() -> None:
     """A worker's result holding a value marshal refuses becomes None: the reader then reads that line itself."""
-    fine = ("ocid-1", [], [("row", {"extras": [1, 2.5, None, True]})], [("k", None, "n", None, [], {"supplier"}, [])],
-            ["CPV"], [])
-    odd = ("ocid-2", [], [(object(),)], [], [], [])
+    row = ("row", "ocid-1", "source", *[None] * 28, {"extras": [1, 2.5, None, True]})
+    fine = ("ocid-1", [], 1, [("k", None, "n", None, [], {"supplier"}, [])], ["CPV"], [])
+    odd = ("ocid-2", [], 1, [], [], [])
     batch = [(1, b"{}"), (2, b"{}")]
-    results = parallel._results(parallel._encode([fine, odd]), batch, "", 0)
-    assert results[1] is None
-    ocid, issues, process = results[0]
-    assert (ocid, issues, process.rows, process.suppliers, process.row) == ("ocid-1", [], fine[2], fine[3], 1)
+    data = parallel._encode([fine, odd], [[row], [(object(), *row[1:])]])
+    block = parallel._block(data, batch, 0, "", "source", 0)
+    assert block.entries[1] is None
+    assert block.ocids() is None  # so the source hands out its lines one by one
+    process = block.process(0)
+    assert (process.ocid, process.rows, process.suppliers, process.row) == ("ocid-1", [row], fine[3], 1)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 from helpers import REAL
+from ingest.ocds_snapshot import digest
 from procrisk.config import load_config
 from procrisk.errors import ConfigError, InputFileError
 from procrisk.ingest.ocds import parallel, read_ocds
+from procrisk.ingest.ocds import reader as reader_module
+from procrisk.ingest.ocds.block import Block
 from procrisk.rules.parallel import default_workers
 
 JSONL = REAL / "ocds" / "mexico-gacm_releases.jsonl"
@@ -51,3 +55,45 @@ def test_workers_setting_rejects_a_negative_number(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("PROCRISK_WORKERS", "-2")
     with pytest.raises(ConfigError, match="'workers'"):
         load_config()
+
+
+def _plain_release(number: int, ocid: str) -> str:
+    """One plain release line (the shape workers flatten in one pass), its award numbered ``number``."""
+    return json.dumps({
+        "ocid": ocid, "id": f"r{number}", "date": "2024-03-01T00:00:00Z", "tag": ["award"],
+        "buyer": {"id": "GB-GOV-1", "name": "Ministry of Works"},
+        "parties": [{"id": "GB-GOV-1", "name": "Ministry of Works", "roles": ["buyer"]},
+                    {"id": f"GB-COH-{number % 7}", "name": f"Supplier {number % 7} Ltd", "roles": ["supplier"],
+                     "identifier": {"scheme": "GB-COH", "id": str(number % 7)}}],
+        "tender": {"id": f"T{number}", "title": "Cleaning services", "numberOfTenderers": 3},
+        "awards": [{"id": f"A{number}", "status": "active", "value": {"amount": 1000.0 + number, "currency": "GBP"},
+                    "suppliers": [{"id": f"GB-COH-{number % 7}", "name": f"Supplier {number % 7} Ltd"}]}],
+    })
+
+
+def test_whole_worker_batches_give_what_reading_line_by_line_gives(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    """Batches taken whole from the workers, with ocids that come again (in the window, after it, in the same
+    batch), give the same tables, issues and notes as reading every line in this process."""
+    ocids = [f"ocds-{n}" for n in range(120)]
+    ocids[30] = ocids[27]  # again while its process is still open, from the next batch
+    ocids[100] = ocids[3]  # again long after its process was evicted: read a second time
+    ocids[41] = ocids[44]  # twice in one batch: that batch is taken line by line
+    path = tmp_path / "releases.jsonl"
+    path.write_text("".join(_plain_release(n, ocid) + "\n" for n, ocid in enumerate(ocids)), encoding="utf-8")
+    monkeypatch.setattr(reader_module, "WINDOW_GROUPS", 20)
+    monkeypatch.setattr(reader_module, "WINDOW_UNITS", 20)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 1)
+    alone = read_ocds(path)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "BATCH_LINES", 10)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    dropped: list[int] = []
+    drop = Block.drop
+    monkeypatch.setattr(Block, "drop", lambda self, position: (dropped.append(position), drop(self, position)))
+    pooled = read_ocds(path)
+    assert len(dropped) == 2  # the two lines of whole batches whose process had another release
+    assert digest(pooled) == digest(alone)
+    assert any("read a second time" in note for note in pooled.notes)
+    assert pooled.processes == 117

@@ -3,7 +3,7 @@
 The reader stays in charge of order, grouping and issues: a worker only turns each plain release line into
 (ocid, its read issues, the Process it gives on its own), and returns None for any other line, which the
 reader then reads itself. Workers get lines as bytes and send back plain tuples as marshal data (no pickle
-of the data read), so handing work over costs little.
+of the data read), a batch's contract rows as columns, so handing work over costs little (block.py).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from procrisk.config import parallel_workers
+from procrisk.ingest.ocds.block import Block, Entry
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
 from procrisk.ingest.ocds.sources import Unit, _open, _release_ocid, is_plain_release, parse
-from procrisk.ingest.ocds.tables import Process
 
 MIN_BYTES = 8 << 20  # smaller files are read in this process (forking the workers costs ~0.1 s, ~1,000 lines)
 BATCH_LINES = 2_000  # lines handed to a worker at a time
@@ -34,32 +34,35 @@ MARSHAL_VERSION = 4  # with back-references: repeated strings (currencies, buyer
 _ISSUE_FIELDS = tuple(f.name for f in fields(Issue))
 
 Batch = list[tuple[int, bytes]]  # (line number, line) of the non-blank lines
-LineResult = tuple[str | None, list[Issue], Process] | None
 
 
 def read_batch(batch: Batch, index: int, member: str, source: str, row_base: int) -> bytes:
-    """For each line: (ocid, read issues, the Process of the release alone) when it is one release, else None.
+    """For each line its Entry (block.py) when it is one release, else None; and the rows of all as columns.
 
     Sent as marshal data (plain tuples, lists, dicts and sets: what JSON values and rows are made of), which
-    the reader reads back faster than a pickle; the Process's row, file and ocid are the line's own.
+    the reader reads back faster than a pickle; each Process's row, file and ocid are its line's own.
     """
-    out: list[tuple[Any, ...] | None] = []
+    entries: list[Entry | None] = []
+    rows: list[list[tuple[Any, ...]]] = []
     for number, line in batch:
         try:
             value, replaced = parse(line)
         except ValueError:
-            out.append(None)
+            entries.append(None)
+            rows.append([])
             continue
         if replaced or not is_plain_release(value):  # the reader reports what it replaced
-            out.append(None)
+            entries.append(None)
+            rows.append([])
             continue
         row = row_base + number
         sink = IssueSink(member=member)
         ocid = _release_ocid(value, row, sink)
         process = process_of([Unit(value, row, (index, number), member, source, "release", ocid)], ocid)
-        out.append((ocid, _plain(sink.items), process.rows, process.suppliers, process.schemes,
-                    _plain(process.issues)))
-    return _encode(out)
+        entries.append((ocid, _plain(sink.items), len(process.rows), process.suppliers, process.schemes,
+                        _plain(process.issues)))
+        rows.append(process.rows)
+    return _encode(entries, rows)
 
 
 def _plain(issues: list[Issue]) -> list[tuple[Any, ...]]:
@@ -67,34 +70,29 @@ def _plain(issues: list[Issue]) -> list[tuple[Any, ...]]:
     return [tuple(getattr(issue, name) for name in _ISSUE_FIELDS) for issue in issues]
 
 
-def _encode(out: list[tuple[Any, ...] | None]) -> bytes:
-    """marshal data of a batch's results; a line whose result marshal cannot carry is left to the reader."""
+def _encode(entries: list[Entry | None], rows: list[list[tuple[Any, ...]]]) -> bytes:
+    """marshal data of a batch's entries and rows (as columns); a line marshal cannot carry goes to the reader."""
     try:
-        return marshal.dumps(out, MARSHAL_VERSION)
+        return marshal.dumps((entries, _columns(rows)), MARSHAL_VERSION)
     except ValueError:  # never seen with values parsed from JSON: a safety net, the reader reads those lines
-        safe = []
-        for result in out:
+        for position, (entry, own) in enumerate(zip(entries, rows, strict=True)):
             try:
-                marshal.dumps(result, MARSHAL_VERSION)
+                marshal.dumps((entry, own), MARSHAL_VERSION)
             except ValueError:
-                result = None  # noqa: PLW2901
-            safe.append(result)
-        return marshal.dumps(safe, MARSHAL_VERSION)
+                entries[position], rows[position] = None, []
+        return marshal.dumps((entries, _columns(rows)), MARSHAL_VERSION)
 
 
-def _results(data: bytes, batch: Batch, member: str, row_base: int) -> list[LineResult]:
-    """The LineResults of one batch from what ``read_batch`` returned."""
-    results: list[LineResult] = []
+def _columns(rows: list[list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    """The rows of every line, one after the other, as columns (none when there is no row)."""
+    return list(zip(*(row for own in rows for row in own), strict=True))
+
+
+def _block(data: bytes, batch: Batch, index: int, member: str, source: str, row_base: int) -> Block:
+    """The Block of one batch from what ``read_batch`` returned."""
     # only ever data our own forked worker just made from this batch, never bytes from a file
-    for (number, _), result in zip(batch, marshal.loads(data), strict=True):  # noqa: S302
-        if result is None:
-            results.append(None)
-            continue
-        ocid, read_issues, rows, suppliers, schemes, issues = result
-        process = Process(rows, suppliers, schemes, row_base + number, member,
-                          [Issue(*i) for i in issues] if issues else [], ocid)
-        results.append((ocid, [Issue(*i) for i in read_issues] if read_issues else read_issues, process))
-    return results
+    entries, columns = marshal.loads(data)  # noqa: S302
+    return Block(batch, entries, columns, index=index, member=member, source=source, row_base=row_base)
 
 
 def worker_count() -> int:
@@ -134,8 +132,8 @@ class LinePool:
         return self.executor
 
     def read(self, path: Path, index: int, member: str, source: str,
-             row_base: int) -> Iterator[tuple[Batch, list[LineResult]]]:
-        """Yield each batch of non-blank lines of a file with the workers' results, in file order.
+             row_base: int) -> Iterator[tuple[Batch, Block]]:
+        """Yield each batch of non-blank lines of a file with the workers' results as a Block, in file order.
 
         ``last_line`` is the number of the file's last line (blank or not) once the file is read.
         """
@@ -154,13 +152,13 @@ class LinePool:
                     batch = []
                     while len(queued) > IN_FLIGHT * self.workers:
                         done, future = queued.popleft()
-                        yield done, _results(future.result(), done, member, row_base)
+                        yield done, _block(future.result(), done, index, member, source, row_base)
             if batch:
                 queued.append((batch, executor.submit(read_batch, batch, index, member, source, row_base)))
         last = self.last_line
         while queued:
             done, future = queued.popleft()
-            yield done, _results(future.result(), done, member, row_base)
+            yield done, _block(future.result(), done, index, member, source, row_base)
         self.last_line = last
 
     def close(self) -> None:
