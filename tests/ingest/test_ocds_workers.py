@@ -86,7 +86,7 @@ def test_whole_worker_batches_give_what_reading_line_by_line_gives(monkeypatch: 
     monkeypatch.setattr(parallel, "worker_count", lambda: 1)
     alone = read_ocds(path)
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr(parallel, "BATCH_LINES", 10)
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 10 * len(_plain_release(0, ocids[0])))  # about 10 lines
     monkeypatch.setattr(parallel, "worker_count", lambda: 2)
     monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
     dropped: list[int] = []
@@ -97,3 +97,24 @@ def test_whole_worker_batches_give_what_reading_line_by_line_gives(monkeypatch: 
     assert digest(pooled) == digest(alone)
     assert any("read a second time" in note for note in pooled.notes)
     assert pooled.processes == 117
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 7, 64, 1 << 20])
+def test_workers_number_the_lines_as_reading_the_file_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           batch_bytes: int) -> None:
+    """Cut into chunks at line ends (however small), the file gives the same non-blank lines, numbers and count
+    of lines as iterating over it: blank and whitespace lines skipped, a last line without its line end kept."""
+    text = b'{"a": 1}\n\n   \n{"b": "' + b"x" * 150 + b'"}\r\n \t\n{"c": 3}\n\n{"d": 4}'
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(text)
+    monkeypatch.setattr(parallel, "BATCH_BYTES", batch_bytes)
+    pool = parallel.LinePool(2)
+    try:
+        blocks = list(pool.read(path, 0, "", "source", 0))
+    finally:
+        pool.close()
+    got = [(number, block.line(position)) for block in blocks for position, number in enumerate(block.numbers)]
+    with path.open("rb") as handle:
+        expected = [(number, line) for number, line in enumerate(handle, start=1) if line.strip()]
+    assert got == expected
+    assert pool.last_line == 8

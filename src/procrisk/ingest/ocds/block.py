@@ -25,6 +25,21 @@ _SOURCE = CONTRACT_FIELDS.index("source")
 Entry = tuple[str | None, list[tuple[Any, ...]], int, list[tuple[Any, ...]], list[str], list[tuple[Any, ...]]]
 
 
+def lines_of(chunk: bytes, first: int) -> list[tuple[int, bytes]]:
+    """(line number, line with its line end) of the non-blank lines of whole lines of JSON Lines.
+
+    As iterating over the file gives them: a line is blank when it holds only whitespace; the last line
+    may lack its line end. ``first`` is the number of the chunk's first line.
+    """
+    parts = chunk.split(b"\n")
+    last = parts.pop()
+    lines = [(number, part + b"\n") for number, part in enumerate(parts, start=first)
+             if part and not part.isspace()]
+    if last and not last.isspace():
+        lines.append((first + len(parts), last))
+    return lines
+
+
 def _issues(plain: list[tuple[Any, ...]]) -> list[Issue]:
     """Issues from tuples of their fields (the same empty list back when there is none)."""
     return [Issue(*i) for i in plain] if plain else []
@@ -33,14 +48,17 @@ def _issues(plain: list[tuple[Any, ...]]) -> list[Issue]:
 class Block:
     """The worker's results for one batch of non-blank lines of a JSON Lines file, in line order."""
 
-    __slots__ = ("columns", "dropped", "entries", "index", "lines", "member", "numbers", "open", "row_base",
-                 "source", "starts")
+    __slots__ = ("_lines", "columns", "dropped", "entries", "first", "index", "member", "numbers", "open",
+                 "row_base", "source", "starts", "text")
 
-    def __init__(self, batch: list[tuple[int, bytes]], entries: list[Entry | None],
+    def __init__(self, text: bytes | None, first: int, numbers: list[int], entries: list[Entry | None],
                  columns: Sequence[Sequence[Any]], *, index: int, member: str, source: str, row_base: int) -> None:
-        """Hold a batch's lines and the worker's ``entries`` (one per line) and ``columns`` (its rows)."""
-        self.numbers = [number for number, _ in batch]
-        self.lines: list[bytes] | None = [line for _, line in batch]
+        """Hold the ``text`` of whole lines (the first is line ``first``) and what the worker made of it.
+
+        ``numbers`` are those of its non-blank lines, ``entries`` one per non-blank line, ``columns`` their rows.
+        """
+        self.text, self.first, self.numbers = text, first, numbers
+        self._lines: list[bytes] | None = None
         self.entries = entries
         self.columns = columns
         self.index, self.member, self.source, self.row_base = index, member, source, row_base
@@ -59,7 +77,14 @@ class Block:
         """
         self.open -= 1
         if not self.open:
-            self.lines = None
+            self.text = self._lines = None
+
+    def line(self, position: int) -> bytes:
+        """The text of one non-blank line (split from the chunk when first needed)."""
+        if self._lines is None:
+            assert self.text is not None, "a closed block's lines are gone"
+            self._lines = [line for _, line in lines_of(self.text, self.first)]
+        return self._lines[position]
 
     def __len__(self) -> int:
         """Number of lines."""
@@ -93,7 +118,7 @@ class Block:
         """One line as a Unit that carries the worker's Process (its release is parsed again if needed)."""
         number = self.numbers[position]
         return Unit(PENDING, self.row_base + number, (self.index, number), self.member, self.source, "release",
-                    self.entries[position][0], self.lines[position], self.process(position))  # type: ignore[index]
+                    self.entries[position][0], self.line(position), self.process(position))  # type: ignore[index]
 
 
     def drop(self, position: int) -> None:
@@ -108,7 +133,8 @@ class Block:
             if position in dropped:
                 continue
             ocid, _, count, suppliers, schemes, issues = entry  # type: ignore[misc]
-            yield Process((), suppliers, schemes, row_base + number, member, _issues(issues), ocid,
+            yield Process((), suppliers, schemes, row_base + number, member,
+                          [Issue(*i) for i in issues] if issues else [], ocid,
                           sources[starts[position]] if count else None)
 
     def kept_columns(self) -> tuple[Sequence[Sequence[Any]], np.ndarray]:

@@ -86,8 +86,8 @@ class _Reader:
 
     @property
     def processes(self) -> int:
-        """Number of contracting processes (distinct ocids) compiled."""
-        return sum(1 for p in self.results.values() if p.__class__ is tuple or p.ocid is not None)
+        """Number of contracting processes (distinct ocids) compiled: every result but the quarantined ones."""
+        return len(self.results) - self.unreadable - self.without_ocid
 
     def run(self, read_sink: IssueSink) -> None:
         """Read every unit, compile and flatten every process, then re-read scattered processes."""
@@ -320,6 +320,7 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
         # free the per-process objects while the collector is off: it would otherwise scan them all once
         del compiled, processes, issues, supplier_issues
         reader.results.clear()
+        reader.finished.clear()
         reader.blocks.clear()
     contracts.notes.extend(notes)
     return OcdsRead(contracts=contracts, suppliers=suppliers, issues=log, releases_read=reader.releases_read,

@@ -416,17 +416,16 @@ class Source:
         releases.
         """
         shapes = self.stats.shapes
-        for batch, block in self.lines.read(member.path, member.index, member.name, self.default_source,
-                                            member.row_base):
+        for block in self.lines.read(member.path, member.index, member.name, self.default_source, member.row_base):
             if block.ocids() is not None:
                 shapes["release"] = shapes.get("release", 0) + len(block)
                 if sink is not None:
                     sink.items.extend(block.read_issues())
                 yield block
                 continue
-            for position, (number, line) in enumerate(batch):
+            for position, number in enumerate(block.numbers):
                 if block.entries[position] is None:
-                    yield from self._line_units(member, number, line, sink)
+                    yield from self._line_units(member, number, block.line(position), sink)
                     continue
                 shapes["release"] = shapes.get("release", 0) + 1
                 if sink is not None:
