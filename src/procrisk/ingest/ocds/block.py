@@ -25,16 +25,20 @@ _SOURCE = CONTRACT_FIELDS.index("source")
 Entry = tuple[str | None, list[tuple[Any, ...]], int, list[tuple[Any, ...]], list[str], list[tuple[Any, ...]]]
 
 
-def lines_of(chunk: bytes, first: int) -> list[tuple[int, bytes]]:
-    """(line number, line with its line end) of the non-blank lines of whole lines of JSON Lines.
+def lines_of(chunk: bytes, first: int, *, ends: bool = True) -> list[tuple[int, bytes]]:
+    """(line number, line) of the non-blank lines of whole lines of JSON Lines, as iterating over the file gives.
 
-    As iterating over the file gives them: a line is blank when it holds only whitespace; the last line
-    may lack its line end. ``first`` is the number of the chunk's first line.
+    A line is blank when it holds only whitespace; the last line may lack its line end. ``first`` is the
+    number of the chunk's first line; ``ends``: whether each line keeps its line end (the text the reader
+    shows in issues) or not (enough to parse it, and cheaper).
     """
     parts = chunk.split(b"\n")
     last = parts.pop()
-    lines = [(number, part + b"\n") for number, part in enumerate(parts, start=first)
-             if part and not part.isspace()]
+    if ends:
+        lines = [(number, part + b"\n") for number, part in enumerate(parts, start=first)
+                 if part and not part.isspace()]
+    else:
+        lines = [(number, part) for number, part in enumerate(parts, start=first) if part and not part.isspace()]
     if last and not last.isspace():
         lines.append((first + len(parts), last))
     return lines

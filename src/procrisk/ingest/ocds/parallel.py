@@ -44,10 +44,11 @@ def read_batch(chunk: bytes, first: int, index: int, member: str, source: str, r
     Sent as marshal data (plain tuples, lists, dicts and sets: what JSON values and rows are made of), which
     the reader reads back faster than a pickle; each Process's row, file and ocid are its line's own.
     """
+    numbers: list[int] = []
     entries: list[Entry | None] = []
     rows: list[list[tuple[Any, ...]]] = []
-    batch = lines_of(chunk, first)
-    for number, line in batch:
+    for number, line in lines_of(chunk, first, ends=False):
+        numbers.append(number)
         try:
             value, replaced = parse(line)
         except ValueError:
@@ -65,7 +66,7 @@ def read_batch(chunk: bytes, first: int, index: int, member: str, source: str, r
         entries.append((ocid, _plain(sink.items), len(process.rows), process.suppliers, process.schemes,
                         _plain(process.issues)))
         rows.append(process.rows)
-    return _encode([number for number, _ in batch], entries, rows)
+    return _encode(numbers, entries, rows)
 
 
 def _plain(issues: list[Issue]) -> list[tuple[Any, ...]]:
@@ -74,16 +75,33 @@ def _plain(issues: list[Issue]) -> list[tuple[Any, ...]]:
 
 
 def _encode(numbers: list[int], entries: list[Entry | None], rows: list[list[tuple[Any, ...]]]) -> bytes:
-    """marshal data of a batch's line numbers, entries and rows (as columns); lines it cannot carry go to the reader."""
+    """marshal data of a batch's line numbers, entries and rows (as columns); lines it cannot carry go to the reader.
+
+    ``rows`` is emptied first: a value then held by its column alone is written without marshal's
+    back-reference bookkeeping, which doubles the cost of writing values held twice.
+    """
+    columns = _columns(rows)
+    rows.clear()
     try:
-        return marshal.dumps((numbers, entries, _columns(rows)), MARSHAL_VERSION)
+        return marshal.dumps((numbers, entries, columns), MARSHAL_VERSION)
     except ValueError:  # never seen with values parsed from JSON: a safety net, the reader reads those lines
-        for position, (entry, own) in enumerate(zip(entries, rows, strict=True)):
+        own = _per_line(columns, entries)
+        for position, entry in enumerate(entries):
             try:
-                marshal.dumps((entry, own), MARSHAL_VERSION)
+                marshal.dumps((entry, own[position]), MARSHAL_VERSION)
             except ValueError:
-                entries[position], rows[position] = None, []
-        return marshal.dumps((numbers, entries, _columns(rows)), MARSHAL_VERSION)
+                entries[position], own[position] = None, []
+        return marshal.dumps((numbers, entries, _columns(own)), MARSHAL_VERSION)
+
+
+def _per_line(columns: list[tuple[Any, ...]], entries: list[Entry | None]) -> list[list[tuple[Any, ...]]]:
+    """Each line's rows again, from the columns and the lines' row counts."""
+    own, start = [], 0
+    for entry in entries:
+        count = entry[2] if entry is not None else 0
+        own.append(list(zip(*(column[start:start + count] for column in columns), strict=True)))
+        start += count
+    return own
 
 
 def _columns(rows: list[list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:

@@ -8,7 +8,8 @@ same as grouping the whole file at once.
 
 Big JSON Lines files (parallel.py) are parsed, compiled and flattened line by line in two forked worker
 processes; this reader still takes every line in order through the same window, and uses a worker's result
-only where the process turns out to have that one release.
+only where the process turns out to have that one release. A worker's batch of plain releases with new,
+distinct ocids (block.py) enters the window at once, its rows kept as the worker's columns.
 
 Rows and their source_row: each contract row carries the 1-based index of the first release (package), line
 (JSON Lines) or record (record package) of its process; in a folder the count runs on across the files in
