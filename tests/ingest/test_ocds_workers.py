@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers import REAL
@@ -15,6 +16,8 @@ from procrisk.errors import ConfigError, InputFileError
 from procrisk.ingest.ocds import parallel, read_ocds
 from procrisk.ingest.ocds import reader as reader_module
 from procrisk.ingest.ocds.block import Block
+from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS
+from procrisk.ingest.ocds.tables import Process, contract_table
 from procrisk.rules.parallel import default_workers
 
 JSONL = REAL / "ocds" / "mexico-gacm_releases.jsonl"
@@ -118,3 +121,15 @@ def test_workers_number_the_lines_as_reading_the_file_does(tmp_path: Path, monke
         expected = [(number, line) for number, line in enumerate(handle, start=1) if line.strip()]
     assert got == expected
     assert pool.last_line == 8
+
+
+def test_a_block_piece_without_rows_adds_nothing_to_the_contracts() -> None:
+    """Lines that gave no contract row (or were all dropped) leave the contracts table as it is."""
+    row = ("ocds-1/A1", "ocds-1", "source", *[None] * 28, {"award_id": "A1"})
+    process = Process([row], [], [], 4, "", [], "ocds-1", "source")
+    alone = contract_table([process], is_dir=False, name="f.jsonl")
+    no_rows = ([], np.array([], dtype=np.int64), "")  # what a worker sends for lines without rows: no column
+    dropped = ([[] for _ in CONTRACT_FIELDS], np.array([], dtype=np.int64), "")  # every line dropped
+    with_piece = contract_table([process], is_dir=False, name="f.jsonl", pieces=[no_rows, dropped])
+    assert with_piece.frame.equals(alone.frame)
+    assert with_piece.row_numbers.tolist() == alone.row_numbers.tolist() == [4]

@@ -142,6 +142,7 @@ def contract_table(processes: list[Process], *, is_dir: bool, name: str,
     columns = dict(zip(CONTRACT_FIELDS, zip(*rows, strict=True), strict=True)) if rows else \
         dict.fromkeys(CONTRACT_FIELDS, ())
     members = [p.member for p in processes for _ in p.rows] if is_dir else []
+    pieces = [piece for piece in pieces if len(piece[1])]  # a piece without rows has no columns either
     if pieces:
         columns, numbers, members = _with_pieces(pieces, columns, numbers, members, is_dir=is_dir)
     ids = list(columns["contract_id"])
