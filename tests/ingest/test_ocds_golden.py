@@ -71,16 +71,16 @@ def test_loads_parses_numbers_like_json_loads() -> None:
 def test_worker_processes_give_the_same_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Reading every JSON Lines input with worker processes (tiny batches) gives the same digests."""
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr(parallel, "BATCH_LINES", 37)
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 997)  # a few lines a batch, and lines longer than a batch
     monkeypatch.setattr(parallel, "worker_count", lambda: 2)
     used: list[int] = []
     read = parallel.LinePool.read
 
     def counted(self: parallel.LinePool, *args: object) -> object:
-        """LinePool.read, counting the batches the workers read."""
-        for batch, results in read(self, *args):
-            used.append(len(batch))
-            yield batch, results
+        """LinePool.read, counting the lines the workers read."""
+        for block in read(self, *args):
+            used.append(len(block))
+            yield block
 
     monkeypatch.setattr(parallel.LinePool, "read", counted)
     differ = differing(GOLDEN, compute(tmp_path))
@@ -102,11 +102,12 @@ def test_a_process_running_threads_reads_without_workers(monkeypatch: pytest.Mon
 
 def test_a_result_marshal_cannot_carry_is_left_to_the_reader() -> None:
     """A worker's result holding a value marshal refuses becomes None: the reader then reads that line itself."""
-    fine = ("ocid-1", [], [("row", {"extras": [1, 2.5, None, True]})], [("k", None, "n", None, [], {"supplier"}, [])],
-            ["CPV"], [])
-    odd = ("ocid-2", [], [(object(),)], [], [], [])
-    batch = [(1, b"{}"), (2, b"{}")]
-    results = parallel._results(parallel._encode([fine, odd]), batch, "", 0)
-    assert results[1] is None
-    ocid, issues, process = results[0]
-    assert (ocid, issues, process.rows, process.suppliers, process.row) == ("ocid-1", [], fine[2], fine[3], 1)
+    row = ("row", "ocid-1", "source", *[None] * 28, {"extras": [1, 2.5, None, True]})
+    fine = ("ocid-1", [], 1, [("k", None, "n", None, [], {"supplier"}, [])], ["CPV"], [])
+    odd = ("ocid-2", [], 1, [], [], [])
+    data = parallel._encode([1, 2], [fine, odd], [[row], [(object(), *row[1:])]])
+    block = parallel._block(data, b"{}\n{}\n", 1, 0, "", "source", 0)
+    assert block.entries[1] is None
+    assert block.ocids() is None  # so the source hands out its lines one by one
+    process = block.process(0)
+    assert (process.ocid, process.rows, process.suppliers, process.row) == ("ocid-1", [row], fine[3], 1)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers import REAL
+from ingest.ocds_snapshot import digest
 from procrisk.config import load_config
 from procrisk.errors import ConfigError, InputFileError
 from procrisk.ingest.ocds import parallel, read_ocds
+from procrisk.ingest.ocds import reader as reader_module
+from procrisk.ingest.ocds.block import Block
+from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS
+from procrisk.ingest.ocds.tables import Process, contract_table
 from procrisk.rules.parallel import default_workers
 
 JSONL = REAL / "ocds" / "mexico-gacm_releases.jsonl"
@@ -51,3 +58,78 @@ def test_workers_setting_rejects_a_negative_number(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("PROCRISK_WORKERS", "-2")
     with pytest.raises(ConfigError, match="'workers'"):
         load_config()
+
+
+def _plain_release(number: int, ocid: str) -> str:
+    """One plain release line (the shape workers flatten in one pass), its award numbered ``number``."""
+    return json.dumps({
+        "ocid": ocid, "id": f"r{number}", "date": "2024-03-01T00:00:00Z", "tag": ["award"],
+        "buyer": {"id": "GB-GOV-1", "name": "Ministry of Works"},
+        "parties": [{"id": "GB-GOV-1", "name": "Ministry of Works", "roles": ["buyer"]},
+                    {"id": f"GB-COH-{number % 7}", "name": f"Supplier {number % 7} Ltd", "roles": ["supplier"],
+                     "identifier": {"scheme": "GB-COH", "id": str(number % 7)}}],
+        "tender": {"id": f"T{number}", "title": "Cleaning services", "numberOfTenderers": 3},
+        "awards": [{"id": f"A{number}", "status": "active", "value": {"amount": 1000.0 + number, "currency": "GBP"},
+                    "suppliers": [{"id": f"GB-COH-{number % 7}", "name": f"Supplier {number % 7} Ltd"}]}],
+    })
+
+
+def test_whole_worker_batches_give_what_reading_line_by_line_gives(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    """Batches taken whole from the workers, with ocids that come again (in the window, after it, in the same
+    batch), give the same tables, issues and notes as reading every line in this process."""
+    ocids = [f"ocds-{n}" for n in range(120)]
+    ocids[30] = ocids[27]  # again while its process is still open, from the next batch
+    ocids[100] = ocids[3]  # again long after its process was evicted: read a second time
+    ocids[41] = ocids[44]  # twice in one batch: that batch is taken line by line
+    path = tmp_path / "releases.jsonl"
+    path.write_text("".join(_plain_release(n, ocid) + "\n" for n, ocid in enumerate(ocids)), encoding="utf-8")
+    monkeypatch.setattr(reader_module, "WINDOW_GROUPS", 20)
+    monkeypatch.setattr(reader_module, "WINDOW_UNITS", 20)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 1)
+    alone = read_ocds(path)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 10 * len(_plain_release(0, ocids[0])))  # about 10 lines
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    dropped: list[int] = []
+    drop = Block.drop
+    monkeypatch.setattr(Block, "drop", lambda self, position: (dropped.append(position), drop(self, position)))
+    pooled = read_ocds(path)
+    assert len(dropped) == 2  # the two lines of whole batches whose process had another release
+    assert digest(pooled) == digest(alone)
+    assert any("read a second time" in note for note in pooled.notes)
+    assert pooled.processes == 117
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 7, 64, 1 << 20])
+def test_workers_number_the_lines_as_reading_the_file_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           batch_bytes: int) -> None:
+    """Cut into chunks at line ends (however small), the file gives the same non-blank lines, numbers and count
+    of lines as iterating over it: blank and whitespace lines skipped, a last line without its line end kept."""
+    text = b'{"a": 1}\n\n   \n{"b": "' + b"x" * 150 + b'"}\r\n \t\n{"c": 3}\n\n{"d": 4}'
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(text)
+    monkeypatch.setattr(parallel, "BATCH_BYTES", batch_bytes)
+    pool = parallel.LinePool(2)
+    try:
+        blocks = list(pool.read(path, 0, "", "source", 0))
+    finally:
+        pool.close()
+    got = [(number, block.line(position)) for block in blocks for position, number in enumerate(block.numbers)]
+    with path.open("rb") as handle:
+        expected = [(number, line) for number, line in enumerate(handle, start=1) if line.strip()]
+    assert got == expected
+    assert pool.last_line == 8
+
+
+def test_a_block_piece_without_rows_adds_nothing_to_the_contracts() -> None:
+    """Lines that gave no contract row (or were all dropped) leave the contracts table as it is."""
+    row = ("ocds-1/A1", "ocds-1", "source", *[None] * 28, {"award_id": "A1"})
+    process = Process([row], [], [], 4, "", [], "ocds-1", "source")
+    alone = contract_table([process], is_dir=False, name="f.jsonl")
+    no_rows = ([], np.array([], dtype=np.int64), "")  # what a worker sends for lines without rows: no column
+    dropped = ([[] for _ in CONTRACT_FIELDS], np.array([], dtype=np.int64), "")  # every line dropped
+    with_piece = contract_table([process], is_dir=False, name="f.jsonl", pieces=[no_rows, dropped])
+    assert with_piece.frame.equals(alone.frame)
+    assert with_piece.row_numbers.tolist() == alone.row_numbers.tolist() == [4]

@@ -3,7 +3,7 @@
 The reader stays in charge of order, grouping and issues: a worker only turns each plain release line into
 (ocid, its read issues, the Process it gives on its own), and returns None for any other line, which the
 reader then reads itself. Workers get lines as bytes and send back plain tuples as marshal data (no pickle
-of the data read), so handing work over costs little.
+of the data read), a batch's contract rows as columns, so handing work over costs little (block.py).
 """
 
 from __future__ import annotations
@@ -21,45 +21,52 @@ from pathlib import Path
 from typing import Any
 
 from procrisk.config import parallel_workers
+from procrisk.ingest.ocds.block import Block, Entry, lines_of
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
 from procrisk.ingest.ocds.sources import Unit, _open, _release_ocid, is_plain_release, parse
-from procrisk.ingest.ocds.tables import Process
 
 MIN_BYTES = 8 << 20  # smaller files are read in this process (forking the workers costs ~0.1 s, ~1,000 lines)
-BATCH_LINES = 2_000  # lines handed to a worker at a time
+BATCH_BYTES = 2 << 20  # bytes of whole lines handed to a worker at a time (about 2,000 releases of 1 KB)
 IN_FLIGHT = 3  # batches queued per worker, which bounds memory
 MAX_WORKERS = 2
 MARSHAL_VERSION = 4  # with back-references: repeated strings (currencies, buyers) are sent once; faster both ways
 _ISSUE_FIELDS = tuple(f.name for f in fields(Issue))
 
-Batch = list[tuple[int, bytes]]  # (line number, line) of the non-blank lines
-LineResult = tuple[str | None, list[Issue], Process] | None
 
 
-def read_batch(batch: Batch, index: int, member: str, source: str, row_base: int) -> bytes:
-    """For each line: (ocid, read issues, the Process of the release alone) when it is one release, else None.
+def read_batch(chunk: bytes, first: int, index: int, member: str, source: str, row_base: int) -> bytes:
+    """The numbers of a chunk's non-blank lines, each one's Entry (block.py) or None, and all rows as columns.
+
+    ``chunk`` holds whole lines, the first of which is line ``first``; a line's Entry is None when it is not
+    one plain release (the reader reads it itself).
 
     Sent as marshal data (plain tuples, lists, dicts and sets: what JSON values and rows are made of), which
-    the reader reads back faster than a pickle; the Process's row, file and ocid are the line's own.
+    the reader reads back faster than a pickle; each Process's row, file and ocid are its line's own.
     """
-    out: list[tuple[Any, ...] | None] = []
-    for number, line in batch:
+    numbers: list[int] = []
+    entries: list[Entry | None] = []
+    rows: list[list[tuple[Any, ...]]] = []
+    for number, line in lines_of(chunk, first, ends=False):
+        numbers.append(number)
         try:
             value, replaced = parse(line)
         except ValueError:
-            out.append(None)
+            entries.append(None)
+            rows.append([])
             continue
         if replaced or not is_plain_release(value):  # the reader reports what it replaced
-            out.append(None)
+            entries.append(None)
+            rows.append([])
             continue
         row = row_base + number
         sink = IssueSink(member=member)
         ocid = _release_ocid(value, row, sink)
         process = process_of([Unit(value, row, (index, number), member, source, "release", ocid)], ocid)
-        out.append((ocid, _plain(sink.items), process.rows, process.suppliers, process.schemes,
-                    _plain(process.issues)))
-    return _encode(out)
+        entries.append((ocid, _plain(sink.items), len(process.rows), process.suppliers, process.schemes,
+                        _plain(process.issues)))
+        rows.append(process.rows)
+    return _encode(numbers, entries, rows)
 
 
 def _plain(issues: list[Issue]) -> list[tuple[Any, ...]]:
@@ -67,34 +74,47 @@ def _plain(issues: list[Issue]) -> list[tuple[Any, ...]]:
     return [tuple(getattr(issue, name) for name in _ISSUE_FIELDS) for issue in issues]
 
 
-def _encode(out: list[tuple[Any, ...] | None]) -> bytes:
-    """marshal data of a batch's results; a line whose result marshal cannot carry is left to the reader."""
+def _encode(numbers: list[int], entries: list[Entry | None], rows: list[list[tuple[Any, ...]]]) -> bytes:
+    """marshal data of a batch's line numbers, entries and rows (as columns); lines it cannot carry go to the reader.
+
+    ``rows`` is emptied first: a value then held by its column alone is written without marshal's
+    back-reference bookkeeping, which doubles the cost of writing values held twice.
+    """
+    columns = _columns(rows)
+    rows.clear()
     try:
-        return marshal.dumps(out, MARSHAL_VERSION)
+        return marshal.dumps((numbers, entries, columns), MARSHAL_VERSION)
     except ValueError:  # never seen with values parsed from JSON: a safety net, the reader reads those lines
-        safe = []
-        for result in out:
+        own = _per_line(columns, entries)
+        for position, entry in enumerate(entries):
             try:
-                marshal.dumps(result, MARSHAL_VERSION)
+                marshal.dumps((entry, own[position]), MARSHAL_VERSION)
             except ValueError:
-                result = None  # noqa: PLW2901
-            safe.append(result)
-        return marshal.dumps(safe, MARSHAL_VERSION)
+                entries[position], own[position] = None, []
+        return marshal.dumps((numbers, entries, _columns(own)), MARSHAL_VERSION)
 
 
-def _results(data: bytes, batch: Batch, member: str, row_base: int) -> list[LineResult]:
-    """The LineResults of one batch from what ``read_batch`` returned."""
-    results: list[LineResult] = []
-    # only ever data our own forked worker just made from this batch, never bytes from a file
-    for (number, _), result in zip(batch, marshal.loads(data), strict=True):  # noqa: S302
-        if result is None:
-            results.append(None)
-            continue
-        ocid, read_issues, rows, suppliers, schemes, issues = result
-        process = Process(rows, suppliers, schemes, row_base + number, member,
-                          [Issue(*i) for i in issues] if issues else [], ocid)
-        results.append((ocid, [Issue(*i) for i in read_issues] if read_issues else read_issues, process))
-    return results
+def _per_line(columns: list[tuple[Any, ...]], entries: list[Entry | None]) -> list[list[tuple[Any, ...]]]:
+    """Each line's rows again, from the columns and the lines' row counts."""
+    own, start = [], 0
+    for entry in entries:
+        count = entry[2] if entry is not None else 0
+        own.append(list(zip(*(column[start:start + count] for column in columns), strict=True)))
+        start += count
+    return own
+
+
+def _columns(rows: list[list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    """The rows of every line, one after the other, as columns (none when there is no row)."""
+    return list(zip(*(row for own in rows for row in own), strict=True))
+
+
+def _block(data: bytes, chunk: bytes, first: int, index: int, member: str, source: str, row_base: int) -> Block:
+    """The Block of one chunk from what ``read_batch`` returned for it."""
+    # only ever data our own forked worker just made from this chunk, never bytes from a file
+    numbers, entries, columns = marshal.loads(data)  # noqa: S302
+    return Block(chunk, first, numbers, entries, columns, index=index, member=member, source=source,
+                 row_base=row_base)
 
 
 def worker_count() -> int:
@@ -133,35 +153,39 @@ class LinePool:
                                                 initializer=gc.disable)
         return self.executor
 
-    def read(self, path: Path, index: int, member: str, source: str,
-             row_base: int) -> Iterator[tuple[Batch, list[LineResult]]]:
-        """Yield each batch of non-blank lines of a file with the workers' results, in file order.
+    def read(self, path: Path, index: int, member: str, source: str, row_base: int) -> Iterator[Block]:
+        """Yield a Block of the workers' results for each chunk of whole lines of a file, in file order.
 
-        ``last_line`` is the number of the file's last line (blank or not) once the file is read.
+        This process only cuts the file into chunks at line ends and counts their lines; the workers split
+        them into lines. ``last_line`` is the number of the file's last line (blank or not) once it is read.
         """
         executor = self._start()
-        queued: deque[tuple[Batch, Future[bytes]]] = deque()
-        self.last_line = 0
+        queued: deque[tuple[bytes, int, Future[bytes]]] = deque()
+        first = 1  # the number of the next chunk's first line
         with _open(path) as handle:
-            batch: Batch = []
-            for number, line in enumerate(handle, start=1):
-                self.last_line = number
-                if line.isspace() or not line:
+            tail: list[bytes] = []  # the start of a line read but not ended yet
+            while data := handle.read(BATCH_BYTES):
+                cut = data.rfind(b"\n") + 1
+                if not cut:  # no line end yet: a line longer than BATCH_BYTES
+                    tail.append(data)
                     continue
-                batch.append((number, line))
-                if len(batch) >= BATCH_LINES:
-                    queued.append((batch, executor.submit(read_batch, batch, index, member, source, row_base)))
-                    batch = []
-                    while len(queued) > IN_FLIGHT * self.workers:
-                        done, future = queued.popleft()
-                        yield done, _results(future.result(), done, member, row_base)
-            if batch:
-                queued.append((batch, executor.submit(read_batch, batch, index, member, source, row_base)))
-        last = self.last_line
+                chunk = b"".join([*tail, data[:cut]]) if tail else data[:cut]
+                tail = [data[cut:]] if cut < len(data) else []
+                queued.append((chunk, first, executor.submit(read_batch, chunk, first, index, member, source,
+                                                             row_base)))
+                first += chunk.count(b"\n")
+                while len(queued) > IN_FLIGHT * self.workers:
+                    done, at, future = queued.popleft()
+                    yield _block(future.result(), done, at, index, member, source, row_base)
+            if tail:  # the last line has no line end
+                last = b"".join(tail)
+                queued.append((last, first, executor.submit(read_batch, last, first, index, member, source,
+                                                            row_base)))
+                first += 1
+        self.last_line = first - 1
         while queued:
-            done, future = queued.popleft()
-            yield done, _results(future.result(), done, member, row_base)
-        self.last_line = last
+            done, at, future = queued.popleft()
+            yield _block(future.result(), done, at, index, member, source, row_base)
 
     def close(self) -> None:
         """Stop the workers."""

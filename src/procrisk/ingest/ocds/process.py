@@ -22,7 +22,8 @@ def process_of(units: list[Unit], ocid: str | None) -> Process:
         if only.release.__class__ is dict:
             plain = flatten_plain(only.release, ocid, only.source, check_merge=only.kind == "release")
             if plain is not None:
-                return Process(plain[0], plain[1], plain[2], only.row, only.member, [], ocid)
+                return Process(plain[0], plain[1], plain[2], only.row, only.member, [], ocid,
+                               only.source)
     first = units[0] if len(units) == 1 else min(units, key=lambda u: u.row)
     sink = IssueSink(member=first.member)
     release = compile_process(units, sink)

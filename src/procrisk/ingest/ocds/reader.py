@@ -8,7 +8,8 @@ same as grouping the whole file at once.
 
 Big JSON Lines files (parallel.py) are parsed, compiled and flattened line by line in two forked worker
 processes; this reader still takes every line in order through the same window, and uses a worker's result
-only where the process turns out to have that one release.
+only where the process turns out to have that one release. A worker's batch of plain releases with new,
+distinct ocids (block.py) enters the window at once, its rows kept as the worker's columns.
 
 Rows and their source_row: each contract row carries the 1-based index of the first release (package), line
 (JSON Lines) or record (record package) of its process; in a folder the count runs on across the files in
@@ -31,10 +32,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from procrisk.errors import InputFileError
+from procrisk.ingest.ocds.block import Block
 from procrisk.ingest.ocds.flatten import Flat
 from procrisk.ingest.ocds.issues import IssueSink, write_issues
 from procrisk.ingest.ocds.parallel import line_pool
@@ -47,6 +51,7 @@ from procrisk.schema.issues import IssueLog
 WINDOW_GROUPS = 2_000  # processes kept open while reading JSON Lines
 WINDOW_UNITS = 20_000  # releases kept in memory while reading JSON Lines
 PROGRESS_EVERY = 5_000
+Line = tuple[Block, int]  # one line of a block taken whole: (block, position)
 
 
 @dataclass
@@ -68,10 +73,12 @@ class _Reader:
         """Start reading ``source``."""
         self.source = source
         self.progress = progress
-        self.results: dict[Any, Process] = {}
-        self.pending: OrderedDict[str, list[Unit]] = OrderedDict()
+        # a process of one line of a block is held as (block, position) in pending, finished and results
+        self.results: dict[Any, Process | Line] = {}
+        self.pending: OrderedDict[str, list[Unit] | Line] = OrderedDict()
         self.pending_units = 0
-        self.finished: dict[str, tuple[Chunk, ...]] = {}
+        self.finished: dict[str, tuple[Chunk, ...] | Line] = {}
+        self.blocks: list[Block] = []  # blocks taken whole, in input order
         self.scattered: dict[str, set[Chunk]] = {}
         self.releases_read = 0
         self.unreadable = 0
@@ -80,8 +87,8 @@ class _Reader:
 
     @property
     def processes(self) -> int:
-        """Number of contracting processes (distinct ocids) compiled."""
-        return sum(1 for p in self.results.values() if p.ocid is not None)
+        """Number of contracting processes (distinct ocids) compiled: every result but the quarantined ones."""
+        return len(self.results) - self.unreadable - self.without_ocid
 
     def run(self, read_sink: IssueSink) -> None:
         """Read every unit, compile and flatten every process, then re-read scattered processes."""
@@ -92,6 +99,9 @@ class _Reader:
             if unit.member != current_member:
                 current_member = unit.member
                 evict(groups, units)
+            if unit.__class__ is Block:
+                self._take_block(unit, groups, units)
+                continue
             take(unit)
             # the same test as _evict's, made here first: it fails for most units. A unit of a whole JSON
             # document (chunk line 0) evicts nothing: the document is in memory anyway
@@ -102,6 +112,34 @@ class _Reader:
             self._regroup()
         if self.progress:
             self.progress(self.releases_read)
+
+    def _take_block(self, block: Block, groups: int, units: int) -> None:
+        """Take a worker's whole batch of plain releases: at once when every ocid is new, else line by line.
+
+        Lines of new, distinct ocids each open a process of one release, held as (block, position) until
+        evicted: the worker's rows stand unless the ocid comes again. Evicting once after the batch leaves
+        the same window as evicting after each line, as nothing in the batch touches an older process.
+        """
+        ocids = block.ocids()
+        assert ocids is not None  # the source yields only such blocks whole
+        pending, finished = self.pending, self.finished
+        if len(set(ocids)) != len(ocids) or not pending.keys().isdisjoint(ocids) \
+                or not finished.keys().isdisjoint(ocids):
+            for position in range(len(ocids)):
+                self._take(block.unit(position))
+                if len(pending) > groups or self.pending_units > units:
+                    self._evict(groups, units)
+            return
+        before = self.releases_read
+        self.releases_read += len(ocids)
+        if self.progress:
+            for done in range(before // PROGRESS_EVERY + 1, self.releases_read // PROGRESS_EVERY + 1):
+                self.progress(done * PROGRESS_EVERY)
+        pending.update(zip(ocids, zip(repeat(block), range(len(ocids)), strict=False), strict=True))
+        self.pending_units += len(ocids)
+        self.blocks.append(block)
+        block.take()
+        self._evict(groups, units)
 
     def _take(self, unit: Unit) -> None:
         """Add one unit to its open process, or finish it at once when it has no ocid."""
@@ -121,6 +159,11 @@ class _Reader:
         if group is None:
             pending[ocid] = [unit]
         else:
+            if group.__class__ is tuple:  # a line of a block: its process has more releases after all
+                block, position = group
+                block.drop(position)
+                group = pending[ocid] = [block.unit(position)]
+                block.close()
             group.append(unit)
             self.pending.move_to_end(ocid)
         self.pending_units += 1
@@ -130,6 +173,11 @@ class _Reader:
         pending, finished, results = self.pending, self.finished, self.results
         while pending and (len(pending) > limit_groups or self.pending_units > limit_units):
             ocid, units = pending.popitem(last=False)
+            if units.__class__ is tuple:  # a line of a block, a process of its own: the worker's rows stand
+                self.pending_units -= 1
+                finished[ocid] = results[ocid] = units
+                units[0].close()
+                continue
             if len(units) == 1:  # the common case, kept short: _compile's first test made here
                 only = units[0]
                 self.pending_units -= 1
@@ -165,14 +213,18 @@ class _Reader:
         wanted: set[Chunk] = set()
         for ocid, chunks in self.scattered.items():
             wanted.update(chunks)
-            wanted.update(self.finished[ocid])
+            done = self.finished[ocid]
+            wanted.update((done[0].chunk(done[1]),) if done[0].__class__ is Block else done)
         groups: dict[str, list[Unit]] = {ocid: [] for ocid in self.scattered}
         for unit in self.source.units(None, wanted):
             if unit.ocid in groups and unit.release is not None:
                 groups[unit.ocid].append(unit)
         for ocid, units in groups.items():
             before = self.results[ocid]
-            self.duplicates -= sum(1 for i in before.issues if i.code == "ocds.duplicate_release")
+            if before.__class__ is tuple:  # a line of a block
+                before[0].drop(before[1])
+            else:
+                self.duplicates -= sum(1 for i in before.issues if i.code == "ocds.duplicate_release")
             self.results[ocid] = self._compile(units, ocid)
 
 
@@ -204,6 +256,13 @@ def _notes(reader: _Reader, source: Source, *, never_won: int, suppliers: int, l
     if left_out:
         notes.append(f"{left_out} repeated warnings are summarised rather than listed one by one")
     return notes
+
+
+def _in_row_order(compiled: list[Process], blocks: list[Block]) -> list[Process]:
+    """Every process by source_row: those compiled here (sorted) and the lines kept of the blocks (rows left out)."""
+    if not blocks:
+        return compiled
+    return sorted(chain(*(block.views() for block in blocks), compiled), key=attrgetter("row"))
 
 
 @contextmanager
@@ -247,8 +306,10 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
             if source.lines is not None:
                 source.lines.close()
             source.lines = None
-        processes = sorted(reader.results.values(), key=lambda p: p.row)
-        contracts = contract_table(processes, is_dir=source.is_dir, name=name)
+        compiled = sorted((p for p in reader.results.values() if p.__class__ is not tuple), key=lambda p: p.row)
+        contracts = contract_table(compiled, is_dir=source.is_dir, name=name,
+                                   pieces=[(*b.kept_columns(), b.member) for b in reader.blocks])
+        processes = _in_row_order(compiled, reader.blocks)
         suppliers, supplier_issues, never_won = supplier_table(processes, is_dir=source.is_dir, name=name)
         issues = [*read_sink.items, *(i for p in processes for i in p.issues), *supplier_issues,
                   *classification_issues(processes)]
@@ -258,8 +319,10 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
                        left_out=sum(left_out.values()))
         count = reader.processes
         # free the per-process objects while the collector is off: it would otherwise scan them all once
-        del processes, issues, supplier_issues
+        del compiled, processes, issues, supplier_issues
         reader.results.clear()
+        reader.finished.clear()
+        reader.blocks.clear()
     contracts.notes.extend(notes)
     return OcdsRead(contracts=contracts, suppliers=suppliers, issues=log, releases_read=reader.releases_read,
                     processes=count, notes=notes)

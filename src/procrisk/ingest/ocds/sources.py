@@ -14,12 +14,15 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
 from procrisk.errors import InputFileError
 from procrisk.ingest.ocds.issues import IssueSink
+
+if TYPE_CHECKING:
+    from procrisk.ingest.ocds.block import Block
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jl")
 SNIFF_BYTES = 65536
@@ -279,8 +282,10 @@ class Source:
                 raise InputFileError(msg)
             self.members = [Member(self.path, 0, "")]
 
-    def units(self, sink: IssueSink | None, wanted: set[Chunk] | None = None) -> Iterator[Unit]:
-        """Yield every Unit in input order; with ``wanted``, only Units of those chunks (a later pass).
+    def units(self, sink: IssueSink | None, wanted: set[Chunk] | None = None) -> Iterator[Unit | Block]:
+        """Yield every Unit (or whole Block of worker-read lines) in input order; with ``wanted``, only some.
+
+        With ``wanted``, only the Units of those chunks are yielded (a later pass, which never yields a Block).
 
         The first pass (``wanted`` is None) reports read-level defects to ``sink`` and fixes each member's row
         numbering; later passes report nothing and reuse that numbering.
@@ -296,7 +301,7 @@ class Source:
             self.stats = kept_stats
 
     def _members(self, sink: IssueSink | None, wanted: set[Chunk] | None,
-                 wanted_members: set[int]) -> Iterator[Unit]:
+                 wanted_members: set[int]) -> Iterator[Unit | Block]:
         """Yield the Units of each member file in name order (see ``units``)."""
         first_pass = wanted is None
         row_base = 0
@@ -358,7 +363,7 @@ class Source:
             sink.extend(skip)
 
     def _jsonl_units(self, member: Member, sink: IssueSink | None,
-                     wanted: set[Chunk] | None) -> Iterator[Unit]:
+                     wanted: set[Chunk] | None) -> Iterator[Unit | Block]:
         """Yield the Units of a JSON Lines member, one line at a time; a bad line is reported and skipped."""
         if wanted is None and self.lines is not None and self.lines.wants(member.path):
             yield from self._pooled_units(member, sink)
@@ -400,26 +405,32 @@ class Source:
         else:
             yield from self._value_units(value, row, at, sink, one_row=True)
 
-    def _pooled_units(self, member: Member, sink: IssueSink | None) -> Iterator[Unit]:
+    def _pooled_units(self, member: Member, sink: IssueSink | None) -> Iterator[Unit | Block]:
         """``_jsonl_units`` with plain release lines parsed, compiled and flattened in worker processes.
 
         A worker reads each plain release line as a process of its own (what it is unless its ocid comes
-        again); the reader uses that result, or parses the line again when the process has other releases.
-        Any other line (invalid, a package, a record) is read here exactly as ``_line_units`` reads it.
+        again). A batch whose every line is a plain release with an ocid comes out whole, as the worker's
+        Block (block.py), for the reader to take at once; the lines of any other batch come out as Units,
+        and a line the worker left (invalid, a package, a record) is read here exactly as ``_line_units``
+        reads it. The reader uses a worker's result, or parses the line again when the process has other
+        releases.
         """
         shapes = self.stats.shapes
-        source = self.default_source
-        for batch, results in self.lines.read(member.path, member.index, member.name, source, member.row_base):
-            for (number, line), result in zip(batch, results, strict=True):
-                if result is None:
-                    yield from self._line_units(member, number, line, sink)
+        for block in self.lines.read(member.path, member.index, member.name, self.default_source, member.row_base):
+            if block.ocids() is not None:
+                shapes["release"] = shapes.get("release", 0) + len(block)
+                if sink is not None:
+                    sink.items.extend(block.read_issues())
+                yield block
+                continue
+            for position, number in enumerate(block.numbers):
+                if block.entries[position] is None:
+                    yield from self._line_units(member, number, block.line(position), sink)
                     continue
-                ocid, issues, packed = result
                 shapes["release"] = shapes.get("release", 0) + 1
-                if issues and sink is not None:
-                    sink.items.extend(issues)
-                yield Unit(PENDING, member.row_base + number, (member.index, number), member.name, source,
-                           "release", ocid, line, packed)
+                if sink is not None:
+                    sink.items.extend(block.read_issues(position))
+                yield block.unit(position)
         member.rows = self.lines.last_line
 
     def _document_units(self, member: Member, sink: IssueSink | None) -> Iterator[Unit]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from functools import partial
+from itertools import chain, repeat
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from operator import is_not
 from typing import Any, NamedTuple
@@ -25,6 +27,10 @@ _JSON_ENCODE = None if c_make_encoder is None else c_make_encoder(
     None, json.JSONEncoder().default, encode_basestring, None, ": ", ", ", True, False, True)
 
 
+# Contract rows held as columns (CONTRACT_FIELDS order), each row's source_row, and the file they come from
+Piece = tuple[Sequence[Sequence[Any]], np.ndarray, str]
+
+
 class Process(NamedTuple):
     """One compiled and flattened process (or an unreadable or ocid-less release) with its issues.
 
@@ -39,6 +45,7 @@ class Process(NamedTuple):
     member: str
     issues: list[Issue]
     ocid: str | None
+    source: str | None  # the source of its first row: the suppliers it names are credited to it
 
 
 SUPPLIER_SEEN = ("key", "supplier_id", "name", "country", "registration_ids", "roles", "schemes")
@@ -53,7 +60,8 @@ def pack(flat: Flat, row: int, member: str, issues: list[Issue], ocid: str | Non
     rows = [tuple(map(r.get, CONTRACT_FIELDS)) for r in flat.contracts]
     suppliers = [(s.key, s.supplier_id, s.name, s.country, s.registration_ids, s.roles, s.schemes)
                  for s in flat.suppliers.values()]
-    return Process(rows, suppliers, flat.classification_schemes, row, member, issues, ocid)
+    return Process(rows, suppliers, flat.classification_schemes, row, member, issues, ocid,
+                   rows[0][_SOURCE] if rows else None)
 
 
 # A supplier merged over the processes it appears in: a list (made once per organisation, so kept cheap)
@@ -122,21 +130,46 @@ def _unique_ids(ids: list[str]) -> list[str]:
     return ids
 
 
-def contract_table(processes: list[Process], *, is_dir: bool, name: str) -> RawTable:
-    """The contracts RawTable in source order, with contract ids made unique within the input."""
+def contract_table(processes: list[Process], *, is_dir: bool, name: str,
+                   pieces: Sequence[Piece] = ()) -> RawTable:
+    """The contracts RawTable in source order, with contract ids made unique within the input.
+
+    ``pieces`` are rows already held as columns (the lines of worker blocks, block.py), in source order; the
+    processes' rows go between them by source_row.
+    """
     rows = [row for process in processes for row in process.rows]
     numbers = np.fromiter((p.row for p in processes for _ in p.rows), dtype=np.int64, count=len(rows))
     columns = dict(zip(CONTRACT_FIELDS, zip(*rows, strict=True), strict=True)) if rows else \
         dict.fromkeys(CONTRACT_FIELDS, ())
+    members = [p.member for p in processes for _ in p.rows] if is_dir else []
+    pieces = [piece for piece in pieces if len(piece[1])]  # a piece without rows has no columns either
+    if pieces:
+        columns, numbers, members = _with_pieces(pieces, columns, numbers, members, is_dir=is_dir)
     ids = list(columns["contract_id"])
     if len(set(ids)) != len(ids):  # some id repeats (the set test is far faster than the loop when none does)
         ids = _unique_ids(ids)
     columns["contract_id"] = ids
     if is_dir:
-        members = [p.member for p in processes for _ in p.rows]
         columns["extras"] = [{**(extras if extras is not None else {}), "ocds_file": member} if member else extras
                              for extras, member in zip(columns["extras"], members, strict=True)]
     return RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="contracts")
+
+
+def _with_pieces(pieces: Sequence[Piece], columns: dict[str, Sequence[Any]], numbers: np.ndarray,
+                 members: list[str], *, is_dir: bool) -> tuple[dict[str, Sequence[Any]], np.ndarray, list[str]]:
+    """The pieces' rows, then the processes' rows, put in source_row order (a stable sort)."""
+    numbers = np.concatenate([*(piece[1] for piece in pieces), numbers])
+    joined = {field: list(chain.from_iterable([*(piece[0][at] for piece in pieces), columns[field]]))
+              for at, field in enumerate(CONTRACT_FIELDS)}
+    if is_dir:
+        members = [*chain.from_iterable(repeat(piece[2], len(piece[1])) for piece in pieces), *members]
+    if len(numbers) > 1 and bool((numbers[1:] < numbers[:-1]).any()):
+        order = np.argsort(numbers, kind="stable")
+        numbers = numbers[order]
+        positions = order.tolist()
+        joined = {field: [values[i] for i in positions] for field, values in joined.items()}
+        members = [members[i] for i in positions] if is_dir else members
+    return joined, numbers, members
 
 
 def _merge_suppliers(processes: list[Process]) -> dict[str, list[Any]]:
@@ -145,7 +178,7 @@ def _merge_suppliers(processes: list[Process]) -> dict[str, list[Any]]:
     for process in processes:
         if process.ocid is None or not process.suppliers:
             continue
-        source = (process.rows[0][_SOURCE] if process.rows else None) or ""
+        source = process.source or ""
         for key, supplier_id, name, country, registration_ids, roles, schemes in process.suppliers:
             known = merged.get(key)
             if known is None:

@@ -1,0 +1,153 @@
+"""One batch of JSON Lines lines a worker process read: per line what the reader needs, the rows as columns.
+
+A worker turns each plain release line into the Process it gives on its own; it sends the batch's contract
+rows as one list of columns (CONTRACT_FIELDS order), so that the reader can keep a whole batch of
+single-release processes without making a Python object per row. The reader takes a line out of its block
+(``drop``) when its process turns out to have other releases too, and compiles that process itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from itertools import accumulate, compress
+from typing import Any
+
+import numpy as np
+
+from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS
+from procrisk.ingest.ocds.issues import Issue
+from procrisk.ingest.ocds.sources import PENDING, Unit
+from procrisk.ingest.ocds.tables import Process
+
+# What a worker sends for one line: (ocid, read issues, row count, suppliers, schemes, issues) as plain
+# tuples, or None when the reader reads that line itself (not a plain release, invalid JSON ...).
+_SOURCE = CONTRACT_FIELDS.index("source")
+Entry = tuple[str | None, list[tuple[Any, ...]], int, list[tuple[Any, ...]], list[str], list[tuple[Any, ...]]]
+
+
+def lines_of(chunk: bytes, first: int, *, ends: bool = True) -> list[tuple[int, bytes]]:
+    """(line number, line) of the non-blank lines of whole lines of JSON Lines, as iterating over the file gives.
+
+    A line is blank when it holds only whitespace; the last line may lack its line end. ``first`` is the
+    number of the chunk's first line; ``ends``: whether each line keeps its line end (the text the reader
+    shows in issues) or not (enough to parse it, and cheaper).
+    """
+    parts = chunk.split(b"\n")
+    last = parts.pop()
+    if ends:
+        lines = [(number, part + b"\n") for number, part in enumerate(parts, start=first)
+                 if part and not part.isspace()]
+    else:
+        lines = [(number, part) for number, part in enumerate(parts, start=first) if part and not part.isspace()]
+    if last and not last.isspace():
+        lines.append((first + len(parts), last))
+    return lines
+
+
+def _issues(plain: list[tuple[Any, ...]]) -> list[Issue]:
+    """Issues from tuples of their fields (the same empty list back when there is none)."""
+    return [Issue(*i) for i in plain] if plain else []
+
+
+class Block:
+    """The worker's results for one batch of non-blank lines of a JSON Lines file, in line order."""
+
+    __slots__ = ("_lines", "columns", "dropped", "entries", "first", "index", "member", "numbers", "open",
+                 "row_base", "source", "starts", "text")
+
+    def __init__(self, text: bytes | None, first: int, numbers: list[int], entries: list[Entry | None],
+                 columns: Sequence[Sequence[Any]], *, index: int, member: str, source: str, row_base: int) -> None:
+        """Hold the ``text`` of whole lines (the first is line ``first``) and what the worker made of it.
+
+        ``numbers`` are those of its non-blank lines, ``entries`` one per non-blank line, ``columns`` their rows.
+        """
+        self.text, self.first, self.numbers = text, first, numbers
+        self._lines: list[bytes] | None = None
+        self.entries = entries
+        self.columns = columns
+        self.index, self.member, self.source, self.row_base = index, member, source, row_base
+        self.starts = [0, *accumulate(e[2] if e is not None else 0 for e in entries)]
+        self.dropped: set[int] = set()
+        self.open = 0  # lines whose process is still open in the reader's window
+
+    def take(self) -> None:
+        """Mark every line as an open process of its own (the reader took the block whole)."""
+        self.open = len(self.entries)
+
+    def close(self) -> None:
+        """One line's process left the window; once none is open, let the lines' text go.
+
+        It is never needed again: a process whose ocid comes back later is read from the file again.
+        """
+        self.open -= 1
+        if not self.open:
+            self.text = self._lines = None
+
+    def line(self, position: int) -> bytes:
+        """The text of one non-blank line (split from the chunk when first needed)."""
+        if self._lines is None:
+            assert self.text is not None, "a closed block's lines are gone"
+            self._lines = [line for _, line in lines_of(self.text, self.first)]
+        return self._lines[position]
+
+    def __len__(self) -> int:
+        """Number of lines."""
+        return len(self.entries)
+
+    def ocids(self) -> list[str] | None:
+        """Every line's ocid when each line is a plain release with an ocid the worker read, else None."""
+        ocids = [e[0] if e is not None else None for e in self.entries]
+        return None if None in ocids else ocids  # type: ignore[return-value]
+
+    def read_issues(self, position: int | None = None) -> list[Issue]:
+        """The read-level issues of one line, or of every line in order (reported when the lines are taken)."""
+        if position is not None:
+            entry = self.entries[position]
+            return _issues(entry[1]) if entry is not None else []
+        return [Issue(*i) for e in self.entries if e is not None and e[1] for i in e[1]]
+
+    def chunk(self, position: int) -> tuple[int, int]:
+        """The chunk (member index, line number) of one line."""
+        return self.index, self.numbers[position]
+
+    def process(self, position: int) -> Process:
+        """The Process one line gives on its own (its rows rebuilt from the columns)."""
+        ocid, _, count, suppliers, schemes, issues = self.entries[position]  # type: ignore[misc]
+        start = self.starts[position]
+        rows = list(zip(*(column[start:start + count] for column in self.columns), strict=True)) if count else []
+        return Process(rows, suppliers, schemes, self.row_base + self.numbers[position], self.member,
+                       _issues(issues), ocid, rows[0][_SOURCE] if rows else None)
+
+    def unit(self, position: int) -> Unit:
+        """One line as a Unit that carries the worker's Process (its release is parsed again if needed)."""
+        number = self.numbers[position]
+        return Unit(PENDING, self.row_base + number, (self.index, number), self.member, self.source, "release",
+                    self.entries[position][0], self.line(position), self.process(position))  # type: ignore[index]
+
+
+    def drop(self, position: int) -> None:
+        """Leave a line's worker result out: the reader compiles its process from all its releases."""
+        self.dropped.add(position)
+
+    def views(self) -> Iterator[Process]:
+        """The Process of each line kept, without its rows (which ``kept_columns`` gives), in line order."""
+        dropped, member, row_base, starts = self.dropped, self.member, self.row_base, self.starts
+        sources = self.columns[_SOURCE] if self.columns else ()
+        for position, (entry, number) in enumerate(zip(self.entries, self.numbers, strict=True)):
+            if position in dropped:
+                continue
+            ocid, _, count, suppliers, schemes, issues = entry  # type: ignore[misc]
+            yield Process((), suppliers, schemes, row_base + number, member,
+                          [Issue(*i) for i in issues] if issues else [], ocid,
+                          sources[starts[position]] if count else None)
+
+    def kept_columns(self) -> tuple[Sequence[Sequence[Any]], np.ndarray]:
+        """The columns of the rows of the lines kept, and each row's source_row."""
+        counts = np.diff(np.asarray(self.starts, dtype=np.int64))
+        rows = np.asarray(self.numbers, dtype=np.int64) + self.row_base
+        if not self.dropped:
+            return self.columns, np.repeat(rows, counts)
+        kept = np.ones(len(self.entries), dtype=bool)
+        kept[list(self.dropped)] = False
+        keep = np.repeat(kept, counts).tolist()
+        return [list(compress(column, keep)) for column in self.columns], np.repeat(rows[kept], counts[kept])
