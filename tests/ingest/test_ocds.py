@@ -556,3 +556,14 @@ def test_lone_surrogate_is_reported_and_stored_as_replacement_character(tmp_path
     assert issue["severity"] == "warning" and "2 unpaired UTF-16 surrogate" in issue["problem"]
     assert issue["column"] == ("line 1" if shape == "jsonl" else "file")
     assert "must be followed by" in issue["fix"]
+
+
+def test_stored_registration_ids_are_the_publishers_ids() -> None:
+    """Paraguay's suppliers carry their RUC as an identifier: stored as that id, not as the text of a list."""
+    from procrisk.ingest.pipeline import prepare_file
+
+    suppliers = prepare_file(REAL / "paraguay-dncp_release-package.json").tables["suppliers"]
+    ids = [i for cell in suppliers["registration_ids"].dropna() for i in cell]
+    assert ids
+    assert not [i for i in ids if i.startswith("[")]
+    assert any(i.endswith("-80002612-8") for i in ids)

@@ -198,3 +198,12 @@ def test_rows_containing_finds_each_wanted_character_in_its_own_row() -> None:
 
     values = _arrow_text([["Acme; Beta", None, "Plain"], ["A|B", "x/y", "", "a\nb", "c,d", "é,"]])
     assert rows_containing(values, ";|\n/,").tolist() == [True, False, False, True, True, False, True, True, True]
+
+
+def test_cells_that_already_are_lists_keep_their_items() -> None:
+    """OCDS gives arrays (registration ids): their items are kept as they are, never the list's repr and never
+    split again on the commas or slashes an id or a name may hold; text cells beside them still split."""
+    values = pd.Series([["PY-RUC-80023118-0", "Acme, Inc."], "A; B", None, [], ["x", None, "x"]], dtype=object)
+    assert parse_list(values).values.tolist() == [["PY-RUC-80023118-0", "Acme, Inc."], ["A", "B"], None, None,
+                                                  ["x"]]
+    assert split_names(values).tolist() == [["PY-RUC-80023118-0", "Acme, Inc."], ["A", "B"], None, None, ["x"]]

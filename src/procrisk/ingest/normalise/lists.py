@@ -53,8 +53,27 @@ def split_name_cell(text: str) -> list[str]:
     return _dedupe(names)
 
 
+def _given_lists(values: pd.Series) -> np.ndarray | None:
+    """Where the cells already are lists (OCDS gives arrays), a mask of them; None when none is."""
+    if values.dtype != object or not len(values):
+        return None
+    mask = np.fromiter((isinstance(v, list | tuple) for v in values), dtype=bool, count=len(values))
+    return mask if mask.any() else None
+
+
+def _items(cell: list[Any] | tuple[Any, ...]) -> list[str] | None:
+    """The items of a list a file gave as a list, as trimmed text (never split again, never the list's repr)."""
+    return _dedupe([str(item) for item in cell if item is not None]) or None
+
+
 def _per_distinct(values: pd.Series, func: Any) -> pd.Series:
-    """Apply a cell -> list function once per distinct value; missing cells stay None."""
+    """Apply a cell -> list function once per distinct value; missing cells stay None; cells that already are
+    lists keep their items."""
+    given = _given_lists(values)
+    if given is not None:
+        out = _per_distinct(values.where(~given, None), func)
+        out[given] = pd.Series([_items(cell) for cell in values[given]], index=values.index[given], dtype=object)
+        return out
     codes, uniques = distinct(values)
     lists = [func(str(u)) or None for u in uniques]
     return pd.Series(spread(lists, codes), index=values.index, dtype=object, copy=False)
