@@ -22,11 +22,13 @@ import codecs
 import contextlib
 import csv
 import io
+import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -364,6 +366,26 @@ class _Ragged(Exception):  # noqa: N818 - internal signal
     """pyarrow met rows with a different number of fields than the header."""
 
 
+@contextlib.contextmanager
+def _quiet_undecodable_rows(handler: Any) -> Iterator[None]:
+    """Keep pyarrow from printing "Exception ignored ... UnicodeDecodeError" when a ragged row holds a byte that
+    is not UTF-8 (it decodes the row for the invalid-row handler and fails; the unchecked parse then stops, and
+    the UTF-8 scan beside it sends the file down the checked and the Python paths, which report the byte)."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        """Drop pyarrow's decode failure on the way to ``handler``; hand anything else on."""
+        if isinstance(unraisable.exc_value, UnicodeDecodeError) and unraisable.object is handler:
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
 def _arrow_read(data: pa.Buffer, layout: _Layout, newlines_in_values: bool, check_utf8: bool) -> pa.Table:
     """Read the records below the header (``data``) with pyarrow, all columns as large strings ("" is null)."""
     names = [f"c{j}" for j in range(layout.width)]
@@ -381,7 +403,9 @@ def _arrow_read(data: pa.Buffer, layout: _Layout, newlines_in_values: bool, chec
     )
     convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, _TEXT), strings_can_be_null=True,
                                    null_values=[""], quoted_strings_can_be_null=True, check_utf8=check_utf8)
-    table = pacsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse, convert_options=convert)
+    with _quiet_undecodable_rows(on_invalid):
+        table = pacsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse,
+                               convert_options=convert)
     if invalid:
         raise _Ragged
     return table
