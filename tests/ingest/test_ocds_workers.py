@@ -133,3 +133,28 @@ def test_a_block_piece_without_rows_adds_nothing_to_the_contracts() -> None:
     with_piece = contract_table([process], is_dir=False, name="f.jsonl", pieces=[no_rows, dropped])
     assert with_piece.frame.equals(alone.frame)
     assert with_piece.row_numbers.tolist() == alone.row_numbers.tolist() == [4]
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+@pytest.mark.parametrize("damage", ["cut", "flipped"])
+def test_a_damaged_or_cut_gzip_file_is_a_clear_input_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                           pooled: bool, damage: str) -> None:
+    """A .jsonl.gz whose download stopped early, or whose bytes were damaged, names the file, the last line
+    read and the fix, with or without worker processes (it used to be an internal error)."""
+    import gzip
+
+    if pooled:
+        monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+        monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+        monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+        monkeypatch.setattr(parallel, "BATCH_BYTES", 4096)
+    packed = bytearray(gzip.compress(JSONL.read_bytes()))
+    if damage == "cut":
+        packed = packed[: len(packed) // 2]
+    else:
+        packed[len(packed) // 2: len(packed) // 2 + 40] = b"\xff" * 40
+    path = tmp_path / "releases.jsonl.gz"
+    path.write_bytes(bytes(packed))
+    with pytest.raises(InputFileError, match=r"releases\.jsonl\.gz: the file cannot be read past line [\d,]+ .*"
+                                             r"download it again"):
+        read_ocds(path)

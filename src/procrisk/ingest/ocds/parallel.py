@@ -24,7 +24,7 @@ from procrisk.config import parallel_workers
 from procrisk.ingest.ocds.block import Block, Entry, lines_of
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
-from procrisk.ingest.ocds.sources import Unit, _open, _release_ocid, is_plain_release, parse
+from procrisk.ingest.ocds.sources import UNREADABLE, Unit, _open, _release_ocid, cut_short, is_plain_release, parse
 
 MIN_BYTES = 8 << 20  # smaller files are read in this process (forking the workers costs ~0.1 s, ~1,000 lines)
 BATCH_BYTES = 2 << 20  # bytes of whole lines handed to a worker at a time (about 2,000 releases of 1 KB)
@@ -164,7 +164,7 @@ class LinePool:
         first = 1  # the number of the next chunk's first line
         with _open(path) as handle:
             tail: list[bytes] = []  # the start of a line read but not ended yet
-            while data := handle.read(BATCH_BYTES):
+            while data := _read(handle, path, first):
                 cut = data.rfind(b"\n") + 1
                 if not cut:  # no line end yet: a line longer than BATCH_BYTES
                     tail.append(data)
@@ -192,6 +192,14 @@ class LinePool:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
+
+
+def _read(handle: Any, path: Path, line: int) -> bytes:
+    """The next BATCH_BYTES of the file; a damaged or cut gzip file is an input error naming the line."""
+    try:
+        return handle.read(BATCH_BYTES)
+    except UNREADABLE as exc:
+        raise cut_short(path, line - 1, exc) from None
 
 
 def line_pool() -> LinePool | None:

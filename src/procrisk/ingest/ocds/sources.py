@@ -8,15 +8,16 @@ keeping every parsed release in memory.
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
+from isal import igzip, isal_zlib
 
 from procrisk.errors import InputFileError
 from procrisk.ingest.ocds.issues import IssueSink
@@ -145,11 +146,20 @@ class SourceStats:
     records_linked: int = 0
 
 
+UNREADABLE = (OSError, EOFError, zlib.error, isal_zlib.error)  # a damaged or cut gzip file, a failing disk
+
+
 def _open(path: Path) -> IO[bytes]:
-    """Open a file for binary reading, decompressing gzip."""
+    """Open a file for binary reading, decompressing gzip (with ISA-L: about three times zlib's speed)."""
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")
+        return igzip.open(path, "rb")
     return path.open("rb")
+
+
+def cut_short(path: Path, line: int, exc: BaseException) -> InputFileError:
+    """The error for a file that stops being readable after ``line`` lines (nothing of it is stored)."""
+    return InputFileError(f"{path}: the file cannot be read past line {line:,} ({exc}); it is damaged or was cut "
+                          "short (a download that stopped early): download it again")
 
 
 def _inner_name(path: Path) -> str:
@@ -274,7 +284,7 @@ class Source:
         else:
             try:
                 blank = _is_blank(self.path)
-            except (OSError, EOFError) as exc:
+            except UNREADABLE as exc:
                 msg = f"{self.path}: the file cannot be read ({exc})"
                 raise InputFileError(msg) from exc
             if blank:
@@ -328,7 +338,7 @@ class Source:
         """Decide a member's layout on the first pass; skip (with a warning) empty files in a folder."""
         try:
             blank = self.is_dir and _is_blank(member.path)
-        except (OSError, EOFError) as exc:  # unreadable gzip, permissions
+        except UNREADABLE as exc:  # unreadable gzip, permissions
             self._unreadable_member(member, sink, f"the file cannot be read: {exc}")
             return
         if blank:
@@ -341,7 +351,7 @@ class Source:
             return
         try:
             member.jsonl = _looks_like_jsonl(member.path)
-        except (OSError, EOFError) as exc:  # unreadable gzip, permissions
+        except UNREADABLE as exc:  # unreadable gzip, permissions
             self._unreadable_member(member, sink, f"the file cannot be read: {exc}")
             return
         layout = "JSON Lines" if member.jsonl else "JSON"
@@ -370,7 +380,14 @@ class Source:
             return
         line_no = 0
         with _open(member.path) as handle:
-            for number, line in enumerate(handle, start=1):
+            lines = enumerate(handle, start=1)
+            while True:
+                try:
+                    number, line = next(lines)
+                except StopIteration:
+                    break
+                except UNREADABLE as exc:
+                    raise cut_short(member.path, line_no, exc) from None
                 line_no = number
                 if wanted is not None and (member.index, number) not in wanted:
                     continue
@@ -437,8 +454,14 @@ class Source:
         """Yield the Units of a whole-JSON member (package, record, release or array)."""
         try:
             with _open(member.path) as handle:
-                value, replaced = parse(handle.read())
-        except (ValueError, OSError, EOFError) as exc:
+                data = handle.read()
+        except UNREADABLE as exc:
+            self._unreadable_member(member, sink, f"the file cannot be read ({exc}); it is damaged or was cut "
+                                                  "short: download it again")
+            return
+        try:
+            value, replaced = parse(data)
+        except ValueError as exc:
             self._unreadable_member(member, sink, f"the file is not valid JSON ({exc})")
             return
         if replaced and sink is not None:
