@@ -192,3 +192,17 @@ def test_fired_lists_each_rows_flagged_rules_heaviest_first(rows: int) -> None:
     for i in range(rows):
         expected = sorted((c for j, c in enumerate(codes) if values[i, j] == 1), key=lambda c: (-weights[c], c))
         assert fired.iloc[i] == expected
+
+
+def test_list_suppliers_resolves_like_the_scoring_run(scored) -> None:
+    """procrisk suppliers runs only the supplier resolver on the columns it reads, and lists exactly what the
+    full enrichment (all three estimators over every column) gives."""
+    from procrisk.ml import enrich_with_models, list_suppliers
+
+    ws, _ = scored
+    workspace = api.open_workspace(ws)
+    contracts, suppliers, _ = enrich_with_models(workspace.read_table("contracts"), workspace.read_table("suppliers"))
+    expected = list_suppliers(contracts, suppliers)
+    listed = api.list_suppliers(ws)
+    assert len(listed) > 50
+    pd.testing.assert_frame_equal(listed, expected)

@@ -17,6 +17,7 @@ from procrisk.reference.enrich import enrich_contracts, enrich_suppliers
 from procrisk.rules import Finding, explain_entity
 from procrisk.rules.explain import plain
 from procrisk.rules.outcomes import OUTCOME_NAMES
+from procrisk.schema.arrow import table_schema
 from procrisk.store.parquet_take import take_rows
 
 _OUTCOME_ORDER = {"flagged": 0, "not_assessed": 1, "clear": 2, "not_applicable": 3}
@@ -162,12 +163,14 @@ def explain_supplier(supplier_id: str, workspace: Path | str | None = None, run_
 def list_suppliers(workspace: Path | str | None = None, *, config: Config | None = None) -> pd.DataFrame:
     """Resolved suppliers (one row per supplier_key) with their name variants, ids and contracts."""
     ws = open_workspace(workspace, config=config)
-    contracts = ws.read_table("contracts")
-    suppliers = ws.read_table("suppliers")
-    from procrisk.ml import enrich_with_models
     from procrisk.ml import list_suppliers as ml_list_suppliers
+    from procrisk.ml import with_supplier_keys
+    from procrisk.ml.enrich import RESOLVER_COLUMNS
 
-    contracts, suppliers, _ = enrich_with_models(contracts, suppliers, overrides_path=_overrides(ws))
+    wanted = [*RESOLVER_COLUMNS, "award_value", "currency"]  # what resolving and listing read
+    contracts = ws.read_table("contracts", columns=[c for c in wanted if c in table_schema("contracts").names])
+    suppliers = ws.read_table("suppliers")
+    contracts, suppliers = with_supplier_keys(contracts, suppliers, overrides_path=_overrides(ws))
     return ml_list_suppliers(contracts, suppliers)
 
 

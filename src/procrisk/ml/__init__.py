@@ -21,11 +21,12 @@ _HOMES = {
     "list_suppliers": "profiles",
     "load_overrides": "overrides",
     "name_key": "normalise",
+    "with_supplier_keys": "enrich",
 }
 
 __all__ = [
     "CategoryClassifier", "Overrides", "PeerPriceScorer", "SupplierResolver", "enrich_with_models", "explain_ml",
-    "list_suppliers", "load_overrides", "name_key",
+    "list_suppliers", "load_overrides", "name_key", "with_supplier_keys",
 ]
 
 

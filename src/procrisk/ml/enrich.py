@@ -112,6 +112,15 @@ def peer_frame(contracts: pd.DataFrame, inferred: pd.DataFrame, min_probability:
     }, index=contracts.index)
 
 
+def with_supplier_keys(contracts: pd.DataFrame, suppliers: pd.DataFrame, resolver: SupplierResolver | None = None,
+                       *, overrides_path: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both tables with their supplier_key column (the resolver alone: what listing suppliers needs)."""
+    if resolver is None:
+        resolver = SupplierResolver(overrides=load_overrides(overrides_path))
+    contract_keys, supplier_keys = resolve_suppliers(contracts, suppliers, resolver)
+    return contracts.assign(**{SUPPLIER_KEY: contract_keys}), suppliers.assign(**{SUPPLIER_KEY: supplier_keys})
+
+
 def enrich_with_models(contracts: pd.DataFrame, suppliers: pd.DataFrame, *, overrides_path: Path | None = None,
                        category_min_probability: float = 0.5, random_state: int = 0,
                        resolver_params: Mapping[str, Any] | None = None,
@@ -129,9 +138,7 @@ def enrich_with_models(contracts: pd.DataFrame, suppliers: pd.DataFrame, *, over
     start, clock = time.perf_counter(), time.process_time()
     overrides = load_overrides(overrides_path)
     resolver = SupplierResolver(overrides=overrides, **dict(resolver_params or {}))
-    contract_keys, supplier_keys = resolve_suppliers(contracts, suppliers, resolver)
-    contracts = contracts.assign(**{SUPPLIER_KEY: contract_keys})
-    suppliers = suppliers.assign(**{SUPPLIER_KEY: supplier_keys})
+    contracts, suppliers = with_supplier_keys(contracts, suppliers, resolver)
     timings["suppliers"] = round(time.perf_counter() - start, 3)
     cpu["suppliers"] = round(time.process_time() - clock, 3)
 
