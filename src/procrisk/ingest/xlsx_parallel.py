@@ -27,7 +27,8 @@ from pathlib import Path
 from python_calamine import CalamineSheet, CalamineWorkbook
 
 from procrisk.config import parallel_workers
-from procrisk.ingest.xlsx_safety import INFLATE_ERRORS, raw_inflater, seek_member_data
+from procrisk.ingest.compression import INFLATE_ERRORS, raw_inflater
+from procrisk.ingest.xlsx_safety import seek_member_data
 
 PARALLEL_MIN_BYTES = 32 * 1024**2  # sheet XML below this is read whole: splitting would not pay
 _PART_BYTES = 48 * 1024**2  # aim for parts of about this size (at least one per worker)

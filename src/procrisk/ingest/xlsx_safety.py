@@ -11,8 +11,8 @@ Runs before calamine opens the file. The workbook is opened as a zip and rejecte
   parts are streamed through an inflater and byte-scanned, never parsed, so a billion-laughs payload never
   expands.
 
-Inflating uses ISA-L (the ``isal`` package: zlib's API and output, about three times zlib's speed on sheet XML);
-a damaged deflate stream is reported like any other damaged zip.
+Inflating uses ISA-L (:mod:`procrisk.ingest.compression`); a damaged deflate stream is reported like any other
+damaged zip.
 
 Macros in .xlsm files are never run: procrisk reads cell values only, and ``xl/vbaProject.bin`` is neither
 scanned nor opened by anything in procrisk.
@@ -27,7 +27,6 @@ import queue
 import struct
 import threading
 import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,11 +36,10 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 import numpy as np
 from defusedxml import DefusedXmlException
-from isal import isal_zlib
 
 from procrisk.errors import InputFileError
+from procrisk.ingest.compression import INFLATE_ERRORS, raw_inflater
 
-INFLATE_ERRORS = (zlib.error, isal_zlib.error)  # what a damaged deflate stream raises
 MAX_UNCOMPRESSED_BYTES = 2 * 1024**3  # total unpacked size of all members
 MAX_COMPRESSION_RATIO = 200  # unpacked / packed size of one member
 RATIO_MIN_BYTES = 1024**2  # members smaller than this unpacked cannot be a bomb and are not ratio-checked
@@ -197,11 +195,6 @@ def seek_member_data(fh: BinaryIO, info: zipfile.ZipInfo) -> None:
         raise zipfile.BadZipFile(f"bad local header for {info.filename}")
     name_length, extra_length = struct.unpack("<HH", local[26:30])
     fh.seek(info.header_offset + _LOCAL_HEADER + name_length + extra_length)
-
-
-def raw_inflater() -> isal_zlib.Decompress:
-    """A decompressor of a raw deflate stream (a zip member's data), zlib's API, ISA-L's speed."""
-    return isal_zlib.decompressobj(-isal_zlib.MAX_WBITS)
 
 
 def _member_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> Iterator[bytes]:

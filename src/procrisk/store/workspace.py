@@ -396,25 +396,29 @@ class Workspace:
             raise NotFoundError(msg)
         return json.loads((self.path / "runs" / run_id / "run.json").read_text(encoding="utf-8"))
 
+    def _run_file(self, run_id: str, name: str) -> Path:
+        """The Parquet file of one table of a committed run."""
+        return self.path / "runs" / run_id / f"{name}.parquet"
+
     def run_table(self, run_id: str, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """One table of a committed run (e.g. contract_scores), optionally only some columns."""
-        path = self.path / "runs" / run_id / f"{name}.parquet"
-        return pq.read_table(path, columns=columns).to_pandas(types_mapper=_types_mapper, date_as_object=False)
+        table = pq.read_table(self._run_file(run_id, name), columns=columns)
+        return table.to_pandas(types_mapper=_types_mapper, date_as_object=False)
 
     def run_table_rows(self, run_id: str, name: str, positions: list[int]) -> pd.DataFrame:
         """Some rows of one table of a committed run, indexed by their positions (reads only their row groups)."""
-        path = self.path / "runs" / run_id / f"{name}.parquet"
-        frame = take_rows([path], positions).to_pandas(types_mapper=_types_mapper, date_as_object=False)
+        table = take_rows([self._run_file(run_id, name)], positions)
+        frame = table.to_pandas(types_mapper=_types_mapper, date_as_object=False)
         return frame.set_axis(pd.Index(positions), axis=0)
 
     def run_table_columns(self, run_id: str, name: str) -> list[str]:
         """The columns one table of a committed run holds (read from its footer only)."""
-        return pq.read_schema(self.path / "runs" / run_id / f"{name}.parquet").names
+        return pq.read_schema(self._run_file(run_id, name)).names
 
     def run_table_batches(self, run_id: str, name: str, columns: list[str],
                           batch_size: int = READ_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
         """One table of a committed run in row batches of only ``columns``, in row order (bounded memory)."""
-        yield from pq.ParquetFile(self.path / "runs" / run_id / f"{name}.parquet").iter_batches(
+        yield from pq.ParquetFile(self._run_file(run_id, name)).iter_batches(
             batch_size=batch_size, columns=columns)
 
     def table_files(self, name: str) -> list[Path]:

@@ -124,7 +124,6 @@ class Block:
         return Unit(PENDING, self.row_base + number, (self.index, number), self.member, self.source, "release",
                     self.entries[position][0], self.line(position), self.process(position))  # type: ignore[index]
 
-
     def drop(self, position: int) -> None:
         """Leave a line's worker result out: the reader compiles its process from all its releases."""
         self.dropped.add(position)
@@ -138,7 +137,7 @@ class Block:
                 continue
             ocid, _, count, suppliers, schemes, issues = entry  # type: ignore[misc]
             yield Process((), suppliers, schemes, row_base + number, member,
-                          [Issue(*i) for i in issues] if issues else [], ocid,
+                          _issues(issues), ocid,
                           sources[starts[position]] if count else None)
 
     def kept_columns(self) -> tuple[Sequence[Sequence[Any]], np.ndarray]:

@@ -34,7 +34,6 @@ MARSHAL_VERSION = 4  # with back-references: repeated strings (currencies, buyer
 _ISSUE_FIELDS = tuple(f.name for f in fields(Issue))
 
 
-
 def read_batch(chunk: bytes, first: int, index: int, member: str, source: str, row_base: int) -> bytes:
     """The numbers of a chunk's non-blank lines, each one's Entry (block.py) or None, and all rows as columns.
 
