@@ -81,8 +81,10 @@ def _cpu_seconds() -> tuple[float, float]:
 def _run(kind: str, path: str, rows: int, queue: multiprocessing.Queue) -> None:
     """Ingest one file in a fresh process and report (seconds, CPU seconds, rows stored, peak RSS)."""
     from procrisk import api
+    from procrisk.config import apply_process_settings, load_config
     from procrisk.ingest import ocds
 
+    apply_process_settings(load_config())  # as every procrisk command does (the huge_pages setting)
     read_ocds, spent = ocds.read_ocds, []
 
     def timed_read_ocds(*args: object, **kwargs: object) -> object:

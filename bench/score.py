@@ -359,6 +359,9 @@ def main() -> None:
         print(f"generated {args.rows:,} contracts, {args.suppliers:,} suppliers in {time.perf_counter() - t:.1f} s "
               f"-> {folder}")
     import procrisk.rules  # noqa: F401 - import time (pandas, pyarrow) is not part of the measurement
+    from procrisk.config import apply_process_settings, load_config
+
+    apply_process_settings(load_config())  # as every procrisk command does (the huge_pages setting)
 
     load_before = os.getloadavg()[0]
     runs = []

@@ -45,10 +45,12 @@ def _progress(ctx: click.Context) -> _Bar:
 
 
 def _config(ctx: click.Context) -> Any:
-    """Resolve settings from --config, the environment and --workspace."""
-    from procrisk.config import load_config
+    """Resolve settings from --config, the environment and --workspace, and apply those that tune the process."""
+    from procrisk.config import apply_process_settings, load_config
 
-    return load_config(ctx.obj.get("config"), workspace=ctx.obj.get("workspace"))
+    config = load_config(ctx.obj.get("config"), workspace=ctx.obj.get("workspace"))
+    apply_process_settings(config)
+    return config
 
 
 def _echo_issues(issues: pd.DataFrame, limit: int) -> None:

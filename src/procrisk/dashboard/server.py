@@ -35,11 +35,13 @@ def load_latest_run() -> None:
 
     Problems (no workspace, a bad setting, an unreadable run) are left for the pages, which show them.
     """
-    from procrisk.config import load_config
+    from procrisk.config import apply_process_settings, load_config
     from procrisk.dashboard import data
 
     try:
-        workspace = str(load_config().workspace_path)
+        config = load_config()
+        apply_process_settings(config)
+        workspace = str(config.workspace_path)
         run = data.latest_run(workspace)
         if run is not None:
             data.warm(workspace, run, now=True).exception(timeout=LOAD_TIMEOUT)

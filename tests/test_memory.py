@@ -1,0 +1,56 @@
+"""The huge_pages setting: every procrisk command opts its process (and its forked workers) out of huge pages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from procrisk.memory import huge_pages_disabled
+
+pytestmark = pytest.mark.skipif(huge_pages_disabled() is None, reason="the kernel does not report THP_enabled")
+
+PROBE = """
+import multiprocessing, sys
+from procrisk import cli
+from procrisk.memory import huge_pages_disabled
+try:
+    cli.main(sys.argv[1:])
+except SystemExit:
+    pass
+child = multiprocessing.get_context("fork").Pool(1)
+print(huge_pages_disabled(), child.apply(huge_pages_disabled))
+child.close()
+"""
+
+
+def _probe(tmp_path: Path, huge_pages: str | None) -> str:
+    """Run `procrisk status` in a fresh interpreter, then print whether it and a forked child are opted out."""
+    env = {k: v for k, v in os.environ.items() if k != "PROCRISK_HUGE_PAGES"}
+    if huge_pages is not None:
+        env["PROCRISK_HUGE_PAGES"] = huge_pages
+    result = subprocess.run([sys.executable, "-c", PROBE, "--workspace", str(tmp_path / "ws"), "status"],
+                            capture_output=True, text=True, env=env, check=True, timeout=120)
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_a_command_opts_its_process_and_forked_workers_out_of_huge_pages(tmp_path: Path) -> None:
+    """By default the process and the workers it forks run without transparent huge pages."""
+    assert _probe(tmp_path, None) == "True True"
+
+
+def test_the_setting_leaves_the_kernel_default(tmp_path: Path) -> None:
+    """huge_pages: true (here PROCRISK_HUGE_PAGES=1) leaves the process as the kernel started it."""
+    assert _probe(tmp_path, "1") == "False False"
+
+
+def test_a_bad_value_is_a_clear_error(tmp_path: Path) -> None:
+    """A value that is not yes/no names the setting and an example."""
+    result = subprocess.run([sys.executable, "-m", "procrisk", "--workspace", str(tmp_path / "ws"), "status"],
+                            capture_output=True, text=True, env={**os.environ, "PROCRISK_HUGE_PAGES": "maybe"},
+                            check=False, timeout=120)
+    assert result.returncode == 1
+    assert "PROCRISK_HUGE_PAGES" in result.stderr and "huge_pages" in result.stderr
