@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from procrisk.memory import huge_pages_disabled
+from procrisk.memory import allow_huge_pages, huge_pages_disabled
 
 pytestmark = pytest.mark.skipif(huge_pages_disabled() is None, reason="the kernel does not report THP_enabled")
 
 PROBE = """
 import multiprocessing, sys
 from procrisk import cli
-from procrisk.memory import huge_pages_disabled
+from procrisk.memory import allow_huge_pages, huge_pages_disabled
 try:
     cli.main(sys.argv[1:])
 except SystemExit:
@@ -42,9 +42,14 @@ def test_a_command_opts_its_process_and_forked_workers_out_of_huge_pages(tmp_pat
     assert _probe(tmp_path, None) == "True True"
 
 
-def test_the_setting_leaves_the_kernel_default(tmp_path: Path) -> None:
-    """huge_pages: true (here PROCRISK_HUGE_PAGES=1) leaves the process as the kernel started it."""
-    assert _probe(tmp_path, "1") == "False False"
+def test_the_setting_lets_the_process_use_huge_pages(tmp_path: Path) -> None:
+    """huge_pages: true (here PROCRISK_HUGE_PAGES=1) lets the process use them, even if its parent opted out."""
+    was_disabled = huge_pages_disabled()
+    allow_huge_pages(False)  # the child inherits the opt-out ...
+    try:
+        assert _probe(tmp_path, "1") == "False False"  # ... and the setting lifts it
+    finally:
+        allow_huge_pages(not was_disabled)
 
 
 def test_a_bad_value_is_a_clear_error(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from procrisk.errors import ConfigError
-from procrisk.memory import disable_huge_pages
+from procrisk.memory import allow_huge_pages
 
 
 @dataclass(frozen=True)
@@ -146,5 +146,4 @@ def parallel_workers(cap: int) -> int:
 
 def apply_process_settings(config: Config) -> None:
     """Apply the settings that tune the whole process (huge pages); the CLI and the dashboard call it at start."""
-    if not config.huge_pages:
-        disable_huge_pages()
+    allow_huge_pages(config.huge_pages)

@@ -9,13 +9,14 @@ from pathlib import Path
 PR_SET_THP_DISABLE = 41  # linux/prctl.h
 
 
-def disable_huge_pages() -> bool:
-    """Opt this process, and the processes it forks, out of transparent huge pages; True if the kernel agreed.
+def allow_huge_pages(allowed: bool) -> bool:
+    """Let this process, and the processes it starts, use transparent huge pages or not; True if the kernel agreed.
 
     numpy and Arrow's allocator ask for 2 MiB pages for big arrays; each fresh one is zeroed whole when first
     touched. On the reference machine (a virtual machine whose host hands back freed memory) that zeroing took a
     third of the CPU of a scoring run, and opting out made scoring and CSV ingest 20-30% faster (docs/performance.md).
-    Redis does the same at start. Elsewhere than Linux, or where the C library cannot be reached, nothing changes.
+    Redis opts out the same way at start. The choice is inherited by forked and executed children. Elsewhere than
+    Linux, or where the C library cannot be reached, nothing changes.
     """
     if not sys.platform.startswith("linux"):
         return False
@@ -23,7 +24,7 @@ def disable_huge_pages() -> bool:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
         return False
-    return prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0
+    return prctl(PR_SET_THP_DISABLE, 0 if allowed else 1, 0, 0, 0) == 0
 
 
 def huge_pages_disabled() -> bool | None:
