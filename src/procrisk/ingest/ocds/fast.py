@@ -208,9 +208,10 @@ def _delivery_country(tender: _Tender, award_items: list[_Item]) -> Any:
         if country:
             return country
     for item in [*(tender.items or ()), *award_items]:
-        country = _country(item.deliveryAddress)
-        if country:
-            return country
+        if item.deliveryAddress is not None:
+            country = _country(item.deliveryAddress)
+            if country:
+                return country
     return _country(tender.deliveryAddress)
 
 
@@ -297,25 +298,20 @@ def _clean(extras: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in extras.items() if v is not None}
 
 
-def _duplicate_ids(items: list[_Item] | list[_Org] | list[_Award] | None) -> bool:
+def _duplicate_ids(items: list[_Item] | list[_Org] | list[_Award]) -> bool:
     """Whether two objects of an array have ids ocdsmerge treats as the same (compile._duplicate_ids)."""
-    if items is None or len(items) < 2:
-        return False
     ids = [str(item.id) for item in items if item.id is not UNSET]
     return len(set(ids)) != len(ids)
 
 
 def _folds(release: _Release, tender: _Tender) -> bool:
     """compile.needs_merge for a release without contracts or bids: whether an array holds a repeated id."""
-    awards = release.awards
-    if _duplicate_ids(release.parties) or _duplicate_ids(awards) or _duplicate_ids(tender.items) \
-            or _duplicate_ids(tender.tenderers):
-        return True
-    for award in awards or ():
-        suppliers = award.suppliers
-        if _duplicate_ids(None if suppliers is UNSET else suppliers) or _duplicate_ids(award.items):
-            return True
-    return False
+    awards = release.awards or ()
+    arrays = [release.parties, awards, tender.items, tender.tenderers]
+    for award in awards:
+        arrays += (award.suppliers, award.items)
+    # an array of fewer than two objects repeats nothing (the common case: no call made)
+    return any(_duplicate_ids(items) for items in arrays if items and len(items) > 1)
 
 
 def flatten_line(line: bytes, source: str) -> tuple[str, Packed] | None:
