@@ -70,9 +70,11 @@ def pack(flat: Flat, row: int, member: str, issues: list[Issue], ocid: str | Non
 _ID, _NAME, _COUNTRY, _REGISTRATIONS, _ROLES, _SCHEMES, _ROW, _MEMBER, _FROM = range(1, 10)
 
 
-def _column(values: tuple[Any, ...] | list[Any]) -> pd.Series:
+def _column(values: tuple[Any, ...] | list[Any] | np.ndarray) -> pd.Series:
     """An object Series holding the raw values as they are (lists and dicts stay single cells)."""
-    return pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype=object, copy=False)
+    if values.__class__ is not np.ndarray:
+        values = np.fromiter(values, dtype=object, count=len(values))
+    return pd.Series(values, dtype=object, copy=False)
 
 
 def _frame(columns: dict[str, tuple[Any, ...] | list[Any]]) -> pd.DataFrame:
@@ -145,10 +147,9 @@ def contract_table(processes: list[Process], *, is_dir: bool, name: str,
     pieces = [piece for piece in pieces if len(piece[1])]  # a piece without rows has no columns either
     if pieces:
         columns, numbers, members = _with_pieces(pieces, columns, numbers, members, is_dir=is_dir)
-    ids = list(columns["contract_id"])
+    ids = columns["contract_id"]
     if len(set(ids)) != len(ids):  # some id repeats (the set test is far faster than the loop when none does)
-        ids = _unique_ids(ids)
-    columns["contract_id"] = ids
+        columns["contract_id"] = _unique_ids(list(ids))
     if is_dir:
         columns["extras"] = [{**(extras if extras is not None else {}), "ocds_file": member} if member else extras
                              for extras, member in zip(columns["extras"], members, strict=True)]
@@ -159,16 +160,17 @@ def _with_pieces(pieces: Sequence[Piece], columns: dict[str, Sequence[Any]], num
                  members: list[str], *, is_dir: bool) -> tuple[dict[str, Sequence[Any]], np.ndarray, list[str]]:
     """The pieces' rows, then the processes' rows, put in source_row order (a stable sort)."""
     numbers = np.concatenate([*(piece[1] for piece in pieces), numbers])
-    joined = {field: list(chain.from_iterable([*(piece[0][at] for piece in pieces), columns[field]]))
+    count = len(numbers)  # each column made once, as the object array the frame holds
+    joined = {field: np.fromiter(chain.from_iterable([*(piece[0][at] for piece in pieces), columns[field]]),
+                                 dtype=object, count=count)
               for at, field in enumerate(CONTRACT_FIELDS)}
     if is_dir:
         members = [*chain.from_iterable(repeat(piece[2], len(piece[1])) for piece in pieces), *members]
     if len(numbers) > 1 and bool((numbers[1:] < numbers[:-1]).any()):
         order = np.argsort(numbers, kind="stable")
         numbers = numbers[order]
-        positions = order.tolist()
-        joined = {field: [values[i] for i in positions] for field, values in joined.items()}
-        members = [members[i] for i in positions] if is_dir else members
+        joined = {field: values[order] for field, values in joined.items()}
+        members = [members[i] for i in order.tolist()] if is_dir else members
     return joined, numbers, members
 
 
