@@ -317,13 +317,19 @@ def _folds(release: _Release, tender: _Tender) -> bool:
 def flatten_line(line: bytes, source: str) -> tuple[str, Packed] | None:
     """(ocid, packed) of a JSON Lines line that is one plain release, read without parsing the rest; else None.
 
-    None also for a line that needs anything of the generic reader: invalid or unusual JSON, another kind
-    of line (a package, a record), a read issue (no text ocid, a string tag, packageInfo ...).
+    None also for a line that needs anything of the generic reader: invalid or unusual JSON (anywhere in the
+    line, read or skipped: invalid UTF-8 too), another kind of line (a package, a record), a read issue (no
+    text ocid, a string tag, packageInfo ...).
     """
     try:
         release = _DECODE(line)
     except DecodeError:  # or a ValidationError (a subclass): the generic reader says what it is
         return None
+    if not line.isascii():  # msgspec checks UTF-8 only in the strings it reads, not in those it skips
+        try:
+            line.decode()
+        except UnicodeDecodeError:
+            return None
     if release.releases is not UNSET or release.records is not UNSET or release.compiledRelease is not UNSET:
         return None
     ocid = release.ocid
