@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from procrisk.ingest.raw import RawTable
 from procrisk.ingest.sniff import detect_format
 from procrisk.schema.columns import ISSUE_NAMES, TABLES, Column
 from procrisk.schema.issues import IssueLog
+
+if TYPE_CHECKING:
+    from procrisk.ingest.ocds import OcdsRead
 
 Progress = Callable[[str, float], None]
 # A row with none of these (and no key) describes nothing: it is quarantined, never given a generated key.
@@ -415,10 +418,18 @@ def prepare_file(
 
 def _prepare_ocds(path: Path, sha: str, *, dayfirst: str, progress: Progress | None) -> Prepared:
     """Flatten an OCDS file and pass both tables through the same normalisation and validation."""
-    from procrisk.ingest.ocds import read_ocds
-    from procrisk.ingest.ocds.tables import text_as_arrow
+    from procrisk.ingest.ocds import frozen_for_collector, read_ocds
 
     result = read_ocds(path)
+    with frozen_for_collector():  # the read's cells are scanned by no collection while its tables are typed
+        return _prepare_ocds_tables(path, sha, result, dayfirst=dayfirst, progress=progress)
+
+
+def _prepare_ocds_tables(path: Path, sha: str, result: OcdsRead, *, dayfirst: str,
+                         progress: Progress | None) -> Prepared:
+    """Pass both tables of an OCDS read through the same normalisation and validation."""
+    from procrisk.ingest.ocds.tables import text_as_arrow
+
     log = result.issues
     tables: dict[str, pd.DataFrame] = {}
     quarantines = []
