@@ -175,7 +175,11 @@ def _with_pieces(pieces: Sequence[Piece], columns: dict[str, Sequence[Any]], num
 
 
 def _merge_suppliers(processes: list[Process]) -> dict[str, list[Any]]:
-    """Every organisation seen as supplier or tenderer, merged by supplier id (or name) across processes."""
+    """Every organisation seen as supplier or tenderer, merged by supplier id (or name) across processes.
+
+    An organisation first seen keeps its process's lists and set (no copy: most are seen once); a merge puts
+    new ones in their place and never changes those of a process.
+    """
     merged: dict[str, list[Any]] = {}
     for process in processes:
         if process.ocid is None or not process.suppliers:
@@ -184,15 +188,27 @@ def _merge_suppliers(processes: list[Process]) -> dict[str, list[Any]]:
         for key, supplier_id, name, country, registration_ids, roles, schemes in process.suppliers:
             known = merged.get(key)
             if known is None:
-                merged[key] = [key, supplier_id, name, country, list(registration_ids), set(roles), list(schemes),
-                               process.row, process.member, source]
+                merged[key] = [key, supplier_id, name, country, registration_ids, roles, schemes, process.row,
+                               process.member, source]
                 continue
-            known[_ROLES] |= roles
+            known[_ROLES] = known[_ROLES] | roles
             known[_NAME] = known[_NAME] or name
             known[_COUNTRY] = known[_COUNTRY] or country
-            known[_REGISTRATIONS].extend(r for r in registration_ids if r not in known[_REGISTRATIONS])
-            known[_SCHEMES].extend(s for s in schemes if s not in known[_SCHEMES])
+            known[_REGISTRATIONS] = _joined(known[_REGISTRATIONS], registration_ids)
+            known[_SCHEMES] = _joined(known[_SCHEMES], schemes)
     return merged
+
+
+def _joined(known: list[str], more: list[str]) -> list[str]:
+    """The items of ``known`` followed by those of ``more`` it lacks, each once (``known`` itself when it lacks
+    none)."""
+    joined = None
+    for item in more:
+        if item not in (known if joined is None else joined):
+            if joined is None:
+                joined = list(known)
+            joined.append(item)
+    return known if joined is None else joined
 
 
 def _identifier_issues(suppliers: dict[str, list[Any]]) -> list[Issue]:
