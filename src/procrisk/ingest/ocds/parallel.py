@@ -39,7 +39,8 @@ def read_batch(chunk: bytes, first: int, index: int, member: str, source: str, r
     """The numbers of a chunk's non-blank lines, each one's Entry (block.py) or None, and all rows as columns.
 
     ``chunk`` holds whole lines, the first of which is line ``first``; a line's Entry is None when it is not
-    one plain release (the reader reads it itself).
+    one plain release (the reader reads it itself). A line is first read typed, only the fields procrisk
+    reads (fast.flatten_line); one that path steps aside for is parsed whole and compiled as before.
 
     Sent as marshal data (plain tuples, lists, dicts and sets: what JSON values and rows are made of), which
     the reader reads back faster than a pickle; each Process's row, file and ocid are its line's own.
