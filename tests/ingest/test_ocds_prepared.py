@@ -84,3 +84,32 @@ def test_the_cells_read_are_kept_out_of_collections_while_typed_and_released_aft
     with pytest.raises(RuntimeError):
         pipeline.prepare_file(REAL_OCDS / "mexico-gacm_releases.jsonl")
     assert gc.get_freeze_count() == before
+
+
+def test_an_ocds_file_is_hashed_once_read_and_its_sha256_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The OCDS read runs before the file is hashed (its worker processes are forked only in a process that
+    runs no other thread, and the hash then runs beside the typing); the file's SHA-256 is still reported."""
+    import hashlib
+
+    from ingest.ocds_snapshot import REAL_OCDS
+    from procrisk.ingest import ocds, pipeline
+
+    path = REAL_OCDS / "mexico-gacm_releases.jsonl"
+    order: list[str] = []
+    read, digest = ocds.read_ocds, pipeline.file_sha256
+
+    def reading(*args: object, **kwargs: object) -> object:
+        """read_ocds, noting when it starts."""
+        order.append("read")
+        return read(*args, **kwargs)  # type: ignore[arg-type]
+
+    def hashing(file: Path) -> str:
+        """file_sha256, noting when it starts."""
+        order.append("hash")
+        return digest(file)
+
+    monkeypatch.setattr(ocds, "read_ocds", reading)
+    monkeypatch.setattr(pipeline, "file_sha256", hashing)
+    prepared = pipeline.prepare_file(path)
+    assert order == ["read", "hash"]
+    assert prepared.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
