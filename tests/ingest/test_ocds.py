@@ -567,3 +567,24 @@ def test_stored_registration_ids_are_the_publishers_ids() -> None:
     assert ids
     assert not [i for i in ids if i.startswith("[")]
     assert any(i.endswith("-80002612-8") for i in ids)
+
+
+def test_suppliers_merge_across_processes_without_changing_any_process() -> None:
+    """An organisation seen in several processes gets every role, registration id and scheme once, in the order
+    first seen, with the first process's row and source; the processes' own suppliers are left as they were."""
+    from procrisk.ingest.ocds.tables import Process, supplier_table
+
+    first = ("GB-COH-1", "GB-COH-1", None, "GB", ["GB-COH-1"], {"tenderer"}, ["GB-COH"])
+    second = ("GB-COH-1", "GB-COH-1", "Acme", "FR", ["GB-COH-1", "XI-LEI-9", "XI-LEI-9"], {"supplier"},
+              ["GB-COH", "XI-LEI"])
+    processes = [Process([], [first], [], 3, "", [], "ocds-1", "src-a"),
+                 Process([], [second], [], 7, "", [], "ocds-2", "src-b")]
+    before = [list(p.suppliers[0][4]) + sorted(p.suppliers[0][5]) + list(p.suppliers[0][6]) for p in processes]
+    table, _, never_won = supplier_table(processes, is_dir=False, name="x.jsonl")
+    row = table.frame.iloc[0].to_dict()
+    assert (row["supplier_name"], row["supplier_country"], row["source"]) == ("Acme", "GB", "src-a")
+    assert row["registration_ids"] == ["GB-COH-1", "XI-LEI-9"]
+    assert row["extras"] == {"roles": ["supplier", "tenderer"]}
+    assert (list(table.row_numbers), never_won) == ([3], 0)
+    assert [list(p.suppliers[0][4]) + sorted(p.suppliers[0][5]) + list(p.suppliers[0][6])
+            for p in processes] == before

@@ -162,3 +162,51 @@ def test_arrays_ocdsmerge_would_fold_go_to_the_generic_path(path: tuple[Any, ...
     assert needs_merge(release)
     assert flatten_plain(release, "ocds-bench-1", "src") is None
     assert flatten_plain(release, "ocds-bench-1", "src", check_merge=False) is not None  # a compiledRelease
+
+
+def _check_line(line: bytes) -> bool:
+    """Assert a JSON Lines line read by flatten_line gives the generic result, or steps aside: always where the
+    reader's fast path (parse, flatten_plain) does, and where the line is JSON msgspec refuses (NaN ...)."""
+    from procrisk.ingest.ocds.fast import flatten_line
+    from procrisk.ingest.ocds.sources import is_plain_release, parse
+
+    typed = flatten_line(line, "src")
+    try:
+        value, replaced = parse(line)
+    except ValueError:
+        assert typed is None
+        return False
+    sink = IssueSink()
+    ocid = _release_ocid(value, 1, sink) if is_plain_release(value) else None
+    plain = flatten_plain(value, ocid, "src") if ocid is not None and not replaced and not sink.items else None
+    if plain is None or typed is None:
+        assert typed is None, line[:300]
+        return False
+    expected, issues = _generic(value, ocid, "release")
+    assert issues == []
+    assert (typed[0], _cell(list(typed[1]))) == (ocid, expected), line[:300]
+    return True
+
+
+def test_lines_read_typed_give_the_generic_result_or_step_aside() -> None:
+    """A line decoded straight into the fields procrisk reads gives what parsing it whole gives, or None."""
+    rng = random.Random(4)
+    variants = [v for i in range(100) for v in _variants(_bench_release(rng, i), rng, 30)]
+    lines = [json.dumps(v).encode() for v in variants]
+    lines += [json.dumps({**_bench_release(rng, 1), **extra}).encode() for extra in (
+        {"ocid": " ocds-x "}, {"ocid": "  "}, {"ocid": 5}, {"tag": "award"}, {"packageInfo": {"publisher": "P"}},
+        {"releases": None}, {"records": []}, {"compiledRelease": {}}, {"contracts": []}, {"contracts": [{}]},
+        {"bids": None}, {"bids": {}}, {"buyer": {}}, {"buyer": {"unknown": 1}}, {"buyer": {"id": None}},
+        {"numberOfTenderers": True}, {"unread": {"deep": [1, {"x": None}]}})]
+    nested = _bench_release(rng, 2)  # suppliers inside the award's items (an issue), or no suppliers at all
+    nested["awards"][0]["items"] = [{"id": "1", "suppliers": nested["awards"][0].pop("suppliers")}]
+    lines += [json.dumps(nested).encode(), json.dumps({**nested, "awards": [{"id": "A", "items": []}]}).encode(),
+              json.dumps({**nested, "awards": [{"id": "A", "suppliers": None, "items": []}]}).encode()]
+    plain = json.dumps(_bench_release(rng, 3)).encode()[:-1]  # fields procrisk skips must be valid JSON too
+    lines += [plain + b', "unread": ' + text + b"}" for text in (
+        b'"\xc0\xaf"', b'"\xf4\x90\x80\x80"', b'["\xff"]', b'"\\ud800"', b"1e400", b"NaN", b'"\xc3\xa9"',
+        b'"a\x01b"', b"01", b"[[[[1]]]]", b'{"\\udc00": 1}')]
+    lines += [b"[1]", b"nope", b'{"ocid": "a", "buyer": {"id": "\\ud800"}}', b'{"ocid": "a", "x": NaN}',
+              b'{"ocid": "a", "ocid": "b", "buyer": {"id": "B"}}', *(m.encode() for m in messy_lines())]
+    taken = sum(_check_line(line) for line in lines)
+    assert 300 < taken < len(lines)

@@ -6,6 +6,8 @@ import json
 import math
 from pathlib import Path
 
+import pytest
+
 from ingest.ocds_prepared_snapshot import PREPARED_GOLDEN, compute
 from ingest.ocds_snapshot import differing
 from procrisk.ingest.ocds.tables import object_json
@@ -48,3 +50,66 @@ def test_text_columns_go_to_the_normalisers_as_arrow_strings_and_the_rest_as_the
     assert out["title"].tolist() == ["a", pd.NA, "é"]
     for name in ("amount", "nan", "ids", "odd", "extras"):
         assert out[name] is frame[name] or out[name].equals(frame[name])
+
+
+def test_the_cells_read_are_kept_out_of_collections_while_typed_and_released_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The objects an OCDS read leaves are frozen for the cyclic collector while the pipeline types them (its
+    full collections would walk them all again), unfrozen afterwards, also when typing fails."""
+    import gc
+
+    from ingest.ocds_snapshot import REAL_OCDS
+    from procrisk.ingest import pipeline
+    from procrisk.ingest.ocds import tables
+
+    seen: list[int] = []
+    text_as_arrow = tables.text_as_arrow
+
+    def counted(frame: object) -> object:
+        """text_as_arrow, noting how many objects are frozen meanwhile."""
+        seen.append(gc.get_freeze_count())
+        return text_as_arrow(frame)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tables, "text_as_arrow", counted)
+    before = gc.get_freeze_count()
+    pipeline.prepare_file(REAL_OCDS / "mexico-gacm_releases.jsonl")
+    assert seen and min(seen) > before
+    assert gc.get_freeze_count() == before
+
+    def broken(frame: object) -> object:
+        """A typing step that fails."""
+        raise RuntimeError
+
+    monkeypatch.setattr(tables, "text_as_arrow", broken)
+    with pytest.raises(RuntimeError):
+        pipeline.prepare_file(REAL_OCDS / "mexico-gacm_releases.jsonl")
+    assert gc.get_freeze_count() == before
+
+
+def test_an_ocds_file_is_hashed_once_read_and_its_sha256_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The OCDS read runs before the file is hashed (its worker processes are forked only in a process that
+    runs no other thread, and the hash then runs beside the typing); the file's SHA-256 is still reported."""
+    import hashlib
+
+    from ingest.ocds_snapshot import REAL_OCDS
+    from procrisk.ingest import ocds, pipeline
+
+    path = REAL_OCDS / "mexico-gacm_releases.jsonl"
+    order: list[str] = []
+    read, digest = ocds.read_ocds, pipeline.file_sha256
+
+    def reading(*args: object, **kwargs: object) -> object:
+        """read_ocds, noting when it starts."""
+        order.append("read")
+        return read(*args, **kwargs)  # type: ignore[arg-type]
+
+    def hashing(file: Path) -> str:
+        """file_sha256, noting when it starts."""
+        order.append("hash")
+        return digest(file)
+
+    monkeypatch.setattr(ocds, "read_ocds", reading)
+    monkeypatch.setattr(pipeline, "file_sha256", hashing)
+    prepared = pipeline.prepare_file(path)
+    assert order == ["read", "hash"]
+    assert prepared.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

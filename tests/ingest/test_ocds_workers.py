@@ -158,3 +158,43 @@ def test_a_damaged_or_cut_gzip_file_is_a_clear_input_error(monkeypatch: pytest.M
     with pytest.raises(InputFileError, match=r"releases\.jsonl\.gz: the file cannot be read past line [\d,]+ .*"
                                              r"download it again"):
         read_ocds(path)
+
+
+def test_plain_lines_read_in_this_process_are_parsed_whole_only_when_their_process_needs_it(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without workers a plain release line is read typed (only the fields procrisk reads), as a worker reads
+    it; only the lines of a process with several releases, and lines that are not plain, are parsed whole.
+    The result is the one parsing every line gives."""
+    from procrisk.ingest.ocds import fast, sources
+
+    ocids = [f"ocds-{n}" for n in range(40)]
+    ocids[30] = ocids[27]  # again while its process is open
+    ocids[39] = ocids[2]  # again after its process was evicted: read a second time
+    lines = [_plain_release(n, ocid) for n, ocid in enumerate(ocids)]
+    lines[10] = '{"ocid": "ocds-x", "tag": "award"}'  # a read issue: parsed whole
+    lines[11] = "{not json"
+    path = tmp_path / "releases.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(reader_module, "WINDOW_GROUPS", 5)
+    monkeypatch.setattr(reader_module, "line_pool", lambda: None)
+    parsed: list[bytes] = []
+    parse, loads = sources.parse, sources.loads
+
+    def counted_parse(data: bytes) -> object:
+        """sources.parse, noting the line."""
+        parsed.append(data)
+        return parse(data)
+
+    def counted_loads(data: bytes) -> object:
+        """sources.loads, noting the line."""
+        parsed.append(data)
+        return loads(data)
+
+    monkeypatch.setattr(sources, "parse", counted_parse)
+    monkeypatch.setattr(sources, "loads", counted_loads)
+    typed = digest(read_ocds(path))
+    assert sorted({json.loads(line).get("ocid", "?") if line.startswith(b"{\"") else "bad"
+                   for line in parsed}) == ["bad", "ocds-2", "ocds-27", "ocds-x"]
+    monkeypatch.setattr(sources, "flatten_line", lambda line, source: None)
+    assert digest(read_ocds(path)) == typed
+    assert fast.flatten_line(lines[0].encode(), "src") is not None

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from procrisk.ingest.raw import RawTable
 from procrisk.ingest.sniff import detect_format
 from procrisk.schema.columns import ISSUE_NAMES, TABLES, Column
 from procrisk.schema.issues import IssueLog
+
+if TYPE_CHECKING:
+    from procrisk.ingest.ocds import OcdsRead
 
 Progress = Callable[[str, float], None]
 # A row with none of these (and no key) describes nothing: it is quarantined, never given a generated key.
@@ -383,15 +386,14 @@ def prepare_file(
         msg = f"{path}: no such file"
         raise InputFileError(msg)
     kind = detect_format(path)
-    hashing = _in_background(file_sha256, path)
-    sha = hashing.result() if kind == "ocds" else ""
     if progress:
         progress("reading", 0.0)
-    if kind == "ocds":
+    if kind == "ocds":  # hashed once read (its worker processes must not be forked beside a hashing thread)
         if table or mapping:
             msg = "OCDS files map themselves: drop --table and --mapping for them"
             raise UsageError(msg)
-        return _prepare_ocds(path, sha, dayfirst=dayfirst, progress=progress)
+        return _prepare_ocds(path, dayfirst=dayfirst, progress=progress)
+    hashing = _in_background(file_sha256, path)
     raw = read_tabular(path, kind, sheet=sheet or (mapping.sheet if mapping else None),
                        header_row=mapping.header_row if mapping else None)
     raw.source_file = path.name
@@ -413,12 +415,21 @@ def prepare_file(
     )
 
 
-def _prepare_ocds(path: Path, sha: str, *, dayfirst: str, progress: Progress | None) -> Prepared:
+def _prepare_ocds(path: Path, *, dayfirst: str, progress: Progress | None) -> Prepared:
     """Flatten an OCDS file and pass both tables through the same normalisation and validation."""
-    from procrisk.ingest.ocds import read_ocds
-    from procrisk.ingest.ocds.tables import text_as_arrow
+    from procrisk.ingest.ocds import frozen_for_collector, read_ocds
 
     result = read_ocds(path)
+    hashing = _in_background(file_sha256, path)  # on the other core while the tables are typed
+    with frozen_for_collector():  # the read's cells are scanned by no collection while its tables are typed
+        return _prepare_ocds_tables(path, hashing, result, dayfirst=dayfirst, progress=progress)
+
+
+def _prepare_ocds_tables(path: Path, hashing: Future[str], result: OcdsRead, *, dayfirst: str,
+                         progress: Progress | None) -> Prepared:
+    """Pass both tables of an OCDS read through the same normalisation and validation."""
+    from procrisk.ingest.ocds.tables import text_as_arrow
+
     log = result.issues
     tables: dict[str, pd.DataFrame] = {}
     quarantines = []
@@ -440,7 +451,7 @@ def _prepare_ocds(path: Path, sha: str, *, dayfirst: str, progress: Progress | N
         columns=["source_file", "source_sheet", "source_row", "table", "reasons", "cells"])
     stored_rows = rows_read - len(quarantine)
     return Prepared(
-        source_file=path.name, sha256=sha, kind="ocds", sheet="", tables=tables, quarantine=quarantine,
+        source_file=path.name, sha256=hashing.result(), kind="ocds", sheet="", tables=tables, quarantine=quarantine,
         issues=log.frame(), rows_read=rows_read, rows_stored=stored_rows, rows_quarantined=len(quarantine),
         mapping={"table": "ocds", "origin": "OCDS flattening (award x supplier)"}, notes=notes,
     )

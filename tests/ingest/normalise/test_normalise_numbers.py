@@ -123,6 +123,20 @@ def test_ocds_objects_keep_python_numbers() -> None:
     assert result.problems.tolist() == [None, None, None, None, "number.unparseable"]
 
 
+@pytest.mark.parametrize("parse", [parse_numbers, parse_ints])
+def test_ocds_columns_of_python_numbers_only_read_as_with_text_beside_them(parse: object) -> None:
+    """A column holding only ints, floats and None (OCDS amounts, counts) gives what the same values give
+    beside a text cell: the numbers as floats (huge ints rounded as float() does, NaN missing), no problem."""
+    numbers = [7, 2.5, None, 10**20 + 1, float("nan"), -0.0, 3, 2**63 + 5]
+    alone = parse(pd.Series(numbers, dtype=object))  # type: ignore[operator]
+    mixed = parse(pd.Series([*numbers, "12"], dtype=object))  # type: ignore[operator]
+    assert alone.values.tolist() == mixed.values.tolist()[:-1]
+    assert [repr(v) for v in alone.values.tolist()] == [repr(v) for v in mixed.values.tolist()[:-1]]
+    assert alone.problems.tolist() == mixed.problems.tolist()[:-1]
+    assert (alone.notes, alone.extra.keys()) == (mixed.notes, mixed.extra.keys())
+    assert str(alone.values.dtype) == str(mixed.values.dtype)
+
+
 def test_a_large_repetitive_column_matches_the_small_one() -> None:
     small = ["€ 12 000,50", "1.234", "n/a", "abc", "(3,5)"]
     big = parse_numbers(_text(small * 20_000))

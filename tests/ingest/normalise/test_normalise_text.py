@@ -207,3 +207,10 @@ def test_cells_that_already_are_lists_keep_their_items() -> None:
     assert parse_list(values).values.tolist() == [["PY-RUC-80023118-0", "Acme, Inc."], ["A", "B"], None, None,
                                                   ["x"]]
     assert split_names(values).tolist() == [["PY-RUC-80023118-0", "Acme, Inc."], ["A", "B"], None, None, ["x"]]
+
+
+def test_one_item_lists_are_trimmed_and_a_missing_token_dropped_as_longer_ones() -> None:
+    """A list of one id (the usual OCDS registration ids) is read as the same item in a longer list: spaces
+    collapsed, a missing token ("n/a") or blank dropped, a number as its text."""
+    values = pd.Series([[" GB-COH  1 "], ["n/a"], ["  "], [7], ["GB-COH  1", "n/a", " "]], dtype=object)
+    assert parse_list(values).values.tolist() == [["GB-COH 1"], None, None, ["7"], ["GB-COH 1"]]

@@ -63,6 +63,9 @@ def _given_lists(values: pd.Series) -> np.ndarray | None:
 
 def _items(cell: list[Any] | tuple[Any, ...]) -> list[str] | None:
     """The items of a list a file gave as a list, as trimmed text (never split again, never the list's repr)."""
+    if len(cell) == 1 and cell[0].__class__ is str:  # the common case (an OCDS registration id), kept short
+        text = " ".join(cell[0].split())
+        return [text] if text and not is_missing_token(text) else None
     return _dedupe([str(item) for item in cell if item is not None]) or None
 
 
@@ -70,13 +73,13 @@ def _per_distinct(values: pd.Series, func: Any) -> pd.Series:
     """Apply a cell -> list function once per distinct value; missing cells stay None; cells that already are
     lists keep their items."""
     given = _given_lists(values)
-    if given is not None:
-        out = _per_distinct(values.where(~given, None), func)
-        out[given] = pd.Series([_items(cell) for cell in values[given]], index=values.index[given], dtype=object)
-        return out
-    codes, uniques = distinct(values)
+    codes, uniques = distinct(values if given is None else values.where(~given, None))
     lists = [func(str(u)) or None for u in uniques]
-    return pd.Series(spread(lists, codes), index=values.index, dtype=object, copy=False)
+    out = pd.Series(spread(lists, codes), index=values.index, dtype=object, copy=False)
+    if given is not None:
+        cells = values.to_numpy(dtype=object)[given].tolist()
+        out[given] = pd.Series([_items(cell) for cell in cells], index=values.index[given], dtype=object)
+    return out
 
 
 def split_names(values: pd.Series) -> pd.Series:

@@ -422,17 +422,24 @@ def _slow_distinct(arr: pa.Array, decimal: str | None, *, integer: bool) -> _Par
                    currency, parsed.notes)
 
 
+_PLAIN_NUMBERS = frozenset({int, float, type(None)})
+
+
 def _read_objects(values: pd.Series, decimal: str | None, *, integer: bool) -> _Parsed:
     """Read an object column: Python numbers are taken as they are, anything else as text."""
     obj = values.to_numpy(dtype=object)
-    is_number = np.array([isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
-                          for v in obj], dtype=bool)
-    text_part = pd.Series(
-        [None if is_number[i] or obj[i] is None or (isinstance(obj[i], float) and np.isnan(obj[i]))
-         else str(obj[i]) for i in range(len(obj))], dtype="string")
+    if set(map(type, obj)) <= _PLAIN_NUMBERS:  # OCDS amounts and counts: no text to read, no Python loop
+        is_number = obj != None  # noqa: E711 (element-wise)
+        text_part = pd.Series(pd.NA, index=range(len(obj)), dtype="string")
+    else:
+        is_number = np.array([isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
+                              for v in obj], dtype=bool)
+        text_part = pd.Series(
+            [None if is_number[i] or obj[i] is None or (isinstance(obj[i], float) and np.isnan(obj[i]))
+             else str(obj[i]) for i in range(len(obj))], dtype="string")
     parsed = _read(text_part, decimal, integer=integer)
     if is_number.any():
-        numbers = np.array([float(v) for v in obj[is_number]])
+        numbers = obj[is_number].astype(np.float64)  # float() of each, as the loop gave
         parsed.values[is_number] = np.where(np.isfinite(numbers), numbers, np.nan)
     return parsed
 

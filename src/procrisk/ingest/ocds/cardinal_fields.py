@@ -95,7 +95,11 @@ def submission_period_days(tender: Any) -> tuple[int | None, bool]:
     period = tender.get("tenderPeriod")
     if not isinstance(period, dict):
         return None, False
-    start_raw, end_raw = period.get("startDate"), period.get("endDate")
+    return period_days(period.get("startDate"), period.get("endDate"))
+
+
+def period_days(start_raw: Any, end_raw: Any) -> tuple[int | None, bool]:
+    """submission_period_days from a tenderPeriod's raw startDate and endDate."""
     start, end = parse_rfc3339(start_raw), parse_rfc3339(end_raw)
     if start is None or end is None:
         given = start_raw not in (None, "") and end_raw not in (None, "")

@@ -253,7 +253,11 @@ class _Reader:
 
 def roles_of(party: dict[str, Any]) -> list[str]:
     """A party's roles as a list (a lone string role is accepted)."""
-    roles = party.get("roles")
+    return role_list(party.get("roles"))
+
+
+def role_list(roles: Any) -> list[str]:
+    """The roles of a party's raw ``roles`` value: its strings, a lone string as one role."""
     if isinstance(roles, str):
         return [roles]
     if isinstance(roles, list):
@@ -265,7 +269,11 @@ def qualified_id(identifier: Any) -> str | None:
     """"SCHEME-ID" from an OCDS Identifier with a non-empty scheme and id, else None."""
     if not isinstance(identifier, dict):
         return None
-    scheme, ident = identifier.get("scheme"), identifier.get("id")
+    return qualify(identifier.get("scheme"), identifier.get("id"))
+
+
+def qualify(scheme: Any, ident: Any) -> str | None:
+    """"SCHEME-ID" from an identifier's raw scheme and id when both are non-empty (an integer id counts)."""
     if not isinstance(scheme, str) or not scheme.strip():
         return None
     if isinstance(ident, int) and not isinstance(ident, bool):
@@ -280,8 +288,12 @@ def _country(address: Any) -> Any:
     """countryName, else country, of an OCDS Address (raw text; the normaliser maps names to ISO codes)."""
     if not isinstance(address, dict):
         return None
-    for key in ("countryName", "country"):
-        value = address.get(key)
+    return first_country(address.get("countryName"), address.get("country"))
+
+
+def first_country(country_name: Any, country: Any) -> Any:
+    """An Address's raw countryName, else its country: the first that is text with something besides spaces."""
+    for value in (country_name, country):
         if isinstance(value, str) and value.strip():
             return value
     return None

@@ -281,6 +281,22 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def frozen_for_collector() -> Iterator[None]:
+    """Keep every object alive now (a read's cells: ~700,000 on 200,000 releases) out of the cyclic collector's
+    scans until the block ends.
+
+    The pipeline types the tables of a read in this block: its allocations would otherwise set off full
+    collections that walk all those acyclic cells again (~0.4 CPU s on the benchmark file). The objects are
+    still freed as usual when no longer referenced; afterwards they are in the oldest generation.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> OcdsRead:
     """Read an OCDS file or folder and flatten it to canonical ``contracts`` and ``suppliers`` RawTables.
 

@@ -19,7 +19,9 @@ import msgspec
 
 from procrisk.errors import InputFileError
 from procrisk.ingest.compression import INFLATE_ERRORS, open_gzip
+from procrisk.ingest.ocds.fast import flatten_line
 from procrisk.ingest.ocds.issues import IssueSink
+from procrisk.ingest.ocds.tables import Process
 
 if TYPE_CHECKING:
     from procrisk.ingest.ocds.block import Block
@@ -403,6 +405,14 @@ class Source:
         """Yield the Units of one non-blank JSON Lines line."""
         row = member.row_base + number
         at = _At((member.index, number), member.name, self.default_source)
+        plain = flatten_line(line, at.source)
+        if plain is not None:  # one plain release read typed: its Process stands unless its ocid comes again
+            ocid, (rows, suppliers, schemes) = plain
+            shapes = self.stats.shapes
+            shapes["release"] = shapes.get("release", 0) + 1
+            yield Unit(PENDING, row, at.chunk, member.name, at.source, "release", ocid, line,
+                       Process(rows, suppliers, schemes, row, member.name, [], ocid, at.source))
+            return
         try:
             value, replaced = parse(line)
         except ValueError as exc:

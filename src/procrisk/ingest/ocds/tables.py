@@ -70,9 +70,11 @@ def pack(flat: Flat, row: int, member: str, issues: list[Issue], ocid: str | Non
 _ID, _NAME, _COUNTRY, _REGISTRATIONS, _ROLES, _SCHEMES, _ROW, _MEMBER, _FROM = range(1, 10)
 
 
-def _column(values: tuple[Any, ...] | list[Any]) -> pd.Series:
+def _column(values: tuple[Any, ...] | list[Any] | np.ndarray) -> pd.Series:
     """An object Series holding the raw values as they are (lists and dicts stay single cells)."""
-    return pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype=object, copy=False)
+    if values.__class__ is not np.ndarray:
+        values = np.fromiter(values, dtype=object, count=len(values))
+    return pd.Series(values, dtype=object, copy=False)
 
 
 def _frame(columns: dict[str, tuple[Any, ...] | list[Any]]) -> pd.DataFrame:
@@ -145,10 +147,9 @@ def contract_table(processes: list[Process], *, is_dir: bool, name: str,
     pieces = [piece for piece in pieces if len(piece[1])]  # a piece without rows has no columns either
     if pieces:
         columns, numbers, members = _with_pieces(pieces, columns, numbers, members, is_dir=is_dir)
-    ids = list(columns["contract_id"])
+    ids = columns["contract_id"]
     if len(set(ids)) != len(ids):  # some id repeats (the set test is far faster than the loop when none does)
-        ids = _unique_ids(ids)
-    columns["contract_id"] = ids
+        columns["contract_id"] = _unique_ids(list(ids))
     if is_dir:
         columns["extras"] = [{**(extras if extras is not None else {}), "ocds_file": member} if member else extras
                              for extras, member in zip(columns["extras"], members, strict=True)]
@@ -159,21 +160,26 @@ def _with_pieces(pieces: Sequence[Piece], columns: dict[str, Sequence[Any]], num
                  members: list[str], *, is_dir: bool) -> tuple[dict[str, Sequence[Any]], np.ndarray, list[str]]:
     """The pieces' rows, then the processes' rows, put in source_row order (a stable sort)."""
     numbers = np.concatenate([*(piece[1] for piece in pieces), numbers])
-    joined = {field: list(chain.from_iterable([*(piece[0][at] for piece in pieces), columns[field]]))
+    count = len(numbers)  # each column made once, as the object array the frame holds
+    joined = {field: np.fromiter(chain.from_iterable([*(piece[0][at] for piece in pieces), columns[field]]),
+                                 dtype=object, count=count)
               for at, field in enumerate(CONTRACT_FIELDS)}
     if is_dir:
         members = [*chain.from_iterable(repeat(piece[2], len(piece[1])) for piece in pieces), *members]
     if len(numbers) > 1 and bool((numbers[1:] < numbers[:-1]).any()):
         order = np.argsort(numbers, kind="stable")
         numbers = numbers[order]
-        positions = order.tolist()
-        joined = {field: [values[i] for i in positions] for field, values in joined.items()}
-        members = [members[i] for i in positions] if is_dir else members
+        joined = {field: values[order] for field, values in joined.items()}
+        members = [members[i] for i in order.tolist()] if is_dir else members
     return joined, numbers, members
 
 
 def _merge_suppliers(processes: list[Process]) -> dict[str, list[Any]]:
-    """Every organisation seen as supplier or tenderer, merged by supplier id (or name) across processes."""
+    """Every organisation seen as supplier or tenderer, merged by supplier id (or name) across processes.
+
+    An organisation first seen keeps its process's lists and set (no copy: most are seen once); a merge puts
+    new ones in their place and never changes those of a process.
+    """
     merged: dict[str, list[Any]] = {}
     for process in processes:
         if process.ocid is None or not process.suppliers:
@@ -182,15 +188,27 @@ def _merge_suppliers(processes: list[Process]) -> dict[str, list[Any]]:
         for key, supplier_id, name, country, registration_ids, roles, schemes in process.suppliers:
             known = merged.get(key)
             if known is None:
-                merged[key] = [key, supplier_id, name, country, list(registration_ids), set(roles), list(schemes),
-                               process.row, process.member, source]
+                merged[key] = [key, supplier_id, name, country, registration_ids, roles, schemes, process.row,
+                               process.member, source]
                 continue
-            known[_ROLES] |= roles
+            known[_ROLES] = known[_ROLES] | roles
             known[_NAME] = known[_NAME] or name
             known[_COUNTRY] = known[_COUNTRY] or country
-            known[_REGISTRATIONS].extend(r for r in registration_ids if r not in known[_REGISTRATIONS])
-            known[_SCHEMES].extend(s for s in schemes if s not in known[_SCHEMES])
+            known[_REGISTRATIONS] = _joined(known[_REGISTRATIONS], registration_ids)
+            known[_SCHEMES] = _joined(known[_SCHEMES], schemes)
     return merged
+
+
+def _joined(known: list[str], more: list[str]) -> list[str]:
+    """The items of ``known`` followed by those of ``more`` it lacks, each once (``known`` itself when it lacks
+    none)."""
+    joined = None
+    for item in more:
+        if item not in (known if joined is None else joined):
+            if joined is None:
+                joined = list(known)
+            joined.append(item)
+    return known if joined is None else joined
 
 
 def _identifier_issues(suppliers: dict[str, list[Any]]) -> list[Issue]:
@@ -223,24 +241,21 @@ def _identifier_issues(suppliers: dict[str, list[Any]]) -> list[Issue]:
 def supplier_table(processes: list[Process], *, is_dir: bool, name: str) -> tuple[RawTable, list[Issue], int]:
     """The suppliers RawTable (one row per organisation), its identifier issues, and how many never won."""
     merged = _merge_suppliers(processes)
-    suppliers = list(merged.values())
-    extras: list[dict[str, Any]] = []
-    never_won = 0
-    for supplier in suppliers:
-        roles = supplier[_ROLES]
-        extra: dict[str, Any] = {"roles": sorted(roles)}
-        if is_dir and supplier[_MEMBER]:
-            extra["ocds_file"] = supplier[_MEMBER]
-        extras.append(extra)
-        never_won += "supplier" not in roles
+    count = len(merged)
+    _, ids, names, countries, registrations, roles, _, rows, members, sources = \
+        zip(*merged.values(), strict=True) if merged else ((),) * 10  # one column per field, made in C
+    extras: list[dict[str, Any]] = [{"roles": sorted(found)} for found in roles]
+    if is_dir:
+        for extra, member in zip(extras, members, strict=True):
+            if member:
+                extra["ocds_file"] = member
+    never_won = sum(1 for found in roles if "supplier" not in found)
     columns = {
-        "supplier_id": [s[_ID] for s in suppliers], "supplier_name": [s[_NAME] for s in suppliers],
-        "supplier_country": [s[_COUNTRY] for s in suppliers],
-        "registration_ids": [s[_REGISTRATIONS] or None for s in suppliers],
-        "source": [s[_FROM] for s in suppliers], "extras": extras,
+        "supplier_id": ids, "supplier_name": names, "supplier_country": countries,
+        "registration_ids": [found or None for found in registrations], "source": sources, "extras": extras,
     }
     assert tuple(columns) == SUPPLIER_FIELDS
-    numbers = np.fromiter((s[_ROW] for s in suppliers), dtype=np.int64, count=len(suppliers))
+    numbers = np.fromiter(rows, dtype=np.int64, count=count)
     table = RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="suppliers")
     return table, _identifier_issues(merged), never_won
 
