@@ -37,6 +37,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from procrisk.errors import InputFileError
 from procrisk.ingest.ocds.block import Block
 from procrisk.ingest.ocds.flatten import Flat
@@ -64,6 +66,7 @@ class OcdsRead:
     releases_read: int
     processes: int
     notes: list[str] = field(default_factory=list)
+    contract_extras: np.ndarray | None = None  # the contracts' extras as JSON text, when the workers made it
 
 
 class _Reader:
@@ -323,8 +326,8 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
                 source.lines.close()
             source.lines = None
         compiled = sorted((p for p in reader.results.values() if p.__class__ is not tuple), key=lambda p: p.row)
-        contracts = contract_table(compiled, is_dir=source.is_dir, name=name,
-                                   pieces=[(*b.kept_columns(), b.member) for b in reader.blocks])
+        contracts, contract_extras = contract_table(compiled, is_dir=source.is_dir, name=name,
+                                                    pieces=[b.kept_columns() for b in reader.blocks])
         processes = _in_row_order(compiled, reader.blocks)
         suppliers, supplier_issues, never_won = supplier_table(processes, is_dir=source.is_dir, name=name)
         issues = [*read_sink.items, *(i for p in processes for i in p.issues), *supplier_issues,
@@ -341,4 +344,4 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
         reader.blocks.clear()
     contracts.notes.extend(notes)
     return OcdsRead(contracts=contracts, suppliers=suppliers, issues=log, releases_read=reader.releases_read,
-                    processes=count, notes=notes)
+                    processes=count, notes=notes, contract_extras=contract_extras)
