@@ -294,7 +294,7 @@ def _extras_task(frame: pd.DataFrame, mapped: dict[str, str], table: str, mappin
                  made: np.ndarray | None = None) -> Future[pd.Series]:
     """The extras of every input row, computed in a background thread (Arrow work, mostly free of the GIL).
 
-    ``made``: the OCDS extras as JSON text already (the OCDS workers write it), else None.
+    ``made``: the OCDS extras as JSON text already (the OCDS workers and supplier_table write it), else None.
     """
     if "extras" in frame.columns and table == mapping.table and "extras" not in mapped:  # OCDS: dicts
         from procrisk.ingest.ocds.tables import extras_text
@@ -313,7 +313,8 @@ def _table_from_raw(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Map, normalise and validate one RawTable; return (stored rows, quarantined rows, notes).
 
-    ``ocds_extras``: the OCDS extras as JSON text when the reader has them (``OcdsRead.contract_extras``).
+    ``ocds_extras``: the OCDS extras as JSON text when the reader has them (``OcdsRead.contract_extras``,
+    ``supplier_extras``).
     """
     notes: list[str] = []
     frame = raw.frame.reset_index(drop=True)
@@ -447,7 +448,7 @@ def _prepare_ocds_tables(path: Path, hashing: Future[str], result: OcdsRead, *, 
     quarantines = []
     notes = list(result.notes)
     rows_read = 0
-    for raw, made in ((result.contracts, result.contract_extras), (result.suppliers, None)):
+    for raw, made in ((result.contracts, result.contract_extras), (result.suppliers, result.supplier_extras)):
         if raw is None or len(raw) == 0:
             continue
         raw = replace(raw, frame=text_as_arrow(raw.frame))  # noqa: PLW2901 - text columns as Arrow strings

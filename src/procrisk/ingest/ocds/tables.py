@@ -247,8 +247,18 @@ def _identifier_issues(suppliers: dict[str, list[Any]]) -> list[Issue]:
     return issues
 
 
-def supplier_table(processes: list[Process], *, is_dir: bool, name: str) -> tuple[RawTable, list[Issue], int]:
-    """The suppliers RawTable (one row per organisation), its identifier issues, and how many never won."""
+class Suppliers(NamedTuple):
+    """The suppliers RawTable, its identifier issues, how many never won, and its extras as JSON text."""
+
+    raw: RawTable
+    issues: list[Issue]
+    never_won: int
+    extras: np.ndarray | None  # each row's extras as object_json writes them (None in a folder)
+
+
+def supplier_table(processes: list[Process], *, is_dir: bool, name: str) -> Suppliers:
+    """The suppliers RawTable (one row per organisation), its identifier issues, how many never won, and its
+    extras as JSON text (written once per distinct list of roles)."""
     merged = _merge_suppliers(processes)
     count = len(merged)
     _, ids, names, countries, registrations, roles, _, rows, members, sources = \
@@ -266,7 +276,20 @@ def supplier_table(processes: list[Process], *, is_dir: bool, name: str) -> tupl
     assert tuple(columns) == SUPPLIER_FIELDS
     numbers = np.fromiter(rows, dtype=np.int64, count=count)
     table = RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="suppliers")
-    return table, _identifier_issues(merged), never_won
+    return Suppliers(table, _identifier_issues(merged), never_won, None if is_dir else _roles_json(extras))
+
+
+def _roles_json(extras: list[dict[str, Any]]) -> np.ndarray:
+    """``object_json`` of each ``{"roles": [...]}``, written once per distinct list of roles."""
+    known: dict[tuple[str, ...], str | None] = {}
+    texts = np.empty(len(extras), dtype=object)
+    for at, extra in enumerate(extras):
+        key = tuple(extra["roles"])
+        text = known.get(key)
+        if text is None:
+            text = known[key] = object_json(extra)
+        texts[at] = text
+    return texts
 
 
 def classification_issues(processes: list[Process]) -> list[Issue]:
