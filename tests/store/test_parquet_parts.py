@@ -128,3 +128,13 @@ def test_a_dictionary_over_one_mebibyte_is_kept_to_the_end_of_the_column(tmp_pat
     assert column.has_dictionary_page
     assert column.total_uncompressed_size < 3_000_000  # plain pages after a fallback would hold ~24 MB
     assert pq.read_table(tmp_path / "t.parquet").equals(table)
+
+
+def test_a_column_of_nulls_is_one_page_not_one_per_20000_rows(tmp_path: Path) -> None:
+    from procrisk.store.workspace import atomic_write_parquet
+
+    table = pa.table({"empty": pa.nulls(200_000, pa.string()), "n": pa.array([i % 7 for i in range(200_000)])})
+    atomic_write_parquet(tmp_path / "t.parquet", table)
+    column = pq.ParquetFile(tmp_path / "t.parquet").metadata.row_group(0).column(0)
+    assert column.total_uncompressed_size < 100  # ten pages (pyarrow's default) take ~220 bytes
+    assert pq.read_table(tmp_path / "t.parquet").equals(table)
