@@ -82,6 +82,10 @@ _DICTIONARY_PAGE_BYTES = 8 << 20  # a column's dictionary may grow to this befor
 # (amounts, ids) in pages that zstd compresses as well as before.
 _DATA_PAGE_BYTES = 128 << 10
 _PAGE_ROWS = 1 << 30
+# Values the writer takes at a time (pyarrow's default 1,024): each batch costs it a round of level, statistics
+# and page-size bookkeeping (for a dictionary array, finding the values the batch uses); pages then end within
+# one batch of 128 KiB (plain doubles: 64 KiB over).
+_WRITE_BATCH = 8192
 
 
 def dictionary_columns(table: pa.Table) -> list[str]:
@@ -144,7 +148,7 @@ def atomic_write_parquet(path: Path, table: pa.Table, compression: str = "zstd",
     pieces = parquet_pieces(table, parallel_workers(2), arrow_schema=schema, compression=compression,
                             use_dictionary=dictionary,
                             dictionary_pagesize_limit=_DICTIONARY_PAGE_BYTES, data_page_size=_DATA_PAGE_BYTES,
-                            max_rows_per_page=_PAGE_ROWS,
+                            max_rows_per_page=_PAGE_ROWS, write_batch_size=_WRITE_BATCH,
                             write_statistics=statistics_columns(table, dictionary))
     with tmp.open("wb") as fh:
         for piece in pieces:
