@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 MAGIC = b"PAR1"
 MIN_PART_ROWS = 250_000  # below this many rows per part, one thread writes the whole table
+_FIRST_ROWS = 4096  # rows first searched for the dictionary entries a part uses
 
 # Thrift compact-protocol type codes
 _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(1, 13)
@@ -261,6 +262,22 @@ def join_parts(parts: list[bytes | memoryview], arrow_schema: pa.Schema | None =
     return [MAGIC, *bodies, bytes(footer), struct.pack("<i", len(footer)), MAGIC]
 
 
+def _first_seen(indices: pa.Array, entries: int) -> np.ndarray:
+    """The dictionary entries that ``indices`` use, in the order they first appear.
+
+    Counting says how many entries are used; the first rows (a growing prefix) usually show them all, so the
+    search for their order rarely looks at every row.
+    """
+    counts = np.bincount(pc.fill_null(indices, entries).to_numpy(), minlength=entries + 1)
+    wanted = int(np.count_nonzero(counts[:entries]))
+    size = _FIRST_ROWS
+    while True:
+        used = pc.unique(indices.slice(0, size)).drop_null()
+        if len(used) == wanted or size >= len(indices):
+            return used.to_numpy()
+        size *= 8
+
+
 def _as_found(column: pa.ChunkedArray) -> pa.DictionaryArray:
     """A dictionary column whose dictionary holds only the values its rows use, in the order they first appear.
 
@@ -268,10 +285,14 @@ def _as_found(column: pa.ChunkedArray) -> pa.DictionaryArray:
     the categories a reader makes of them) are the same as if the column had been written as plain text.
     """
     arr = column.combine_chunks()
-    used = pc.unique(arr.indices).drop_null()  # in order of first appearance
+    if len(arr.dictionary) == 1 and not arr.null_count and len(arr):
+        return arr  # one text on every row
+    used = _first_seen(arr.indices, len(arr.dictionary))
+    if len(used) == len(arr.dictionary) and (used == np.arange(len(used))).all():
+        return arr  # already so
     remap = np.zeros(len(arr.dictionary), dtype=arr.indices.type.to_pandas_dtype())
-    remap[used.to_numpy()] = np.arange(len(used))
-    return pa.DictionaryArray.from_arrays(pa.array(remap).take(arr.indices), arr.dictionary.take(used))
+    remap[used] = np.arange(len(used))
+    return pa.DictionaryArray.from_arrays(pa.array(remap).take(arr.indices), arr.dictionary.take(pa.array(used)))
 
 
 def _encode(table: pa.Table, options: dict[str, Any]) -> memoryview:
