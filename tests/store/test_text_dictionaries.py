@@ -53,7 +53,7 @@ def test_prepared_dictionaries_hold_the_stored_values(register: Path) -> None:
     frame = prepared.tables["contracts"]
     arrow = prepared.arrow["contracts"]
     assert prepared.rows_quarantined == 40
-    assert {"title", "supplier_name", "supplier_country", "procurement_method", "classification_code",
+    assert {"title", "supplier_name", "supplier_country", "procurement_method", "classification_code", "extras",
             "classification_scheme", "cpv_division", "source_file", "source_sheet"} <= set(arrow)
     assert set(frame["title"]) == {"Cleaning", "Cleaning services", "Laptops"}
     for name, text in arrow.items():

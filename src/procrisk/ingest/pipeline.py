@@ -20,7 +20,7 @@ import pyarrow as pa
 from procrisk.arrays import TextDictionary, arrow_buffers, constant_text
 from procrisk.config import parallel_workers
 from procrisk.errors import InputFileError, UsageError
-from procrisk.ingest.extras import extras_json
+from procrisk.ingest.extras import extras_objects
 from procrisk.ingest.mapping import Mapping, propose_mapping
 from procrisk.ingest.normalise import Normalised, normalise_column
 from procrisk.ingest.normalise.cpv import normalise_classification
@@ -28,7 +28,7 @@ from procrisk.ingest.normalise.dates import parse_dates
 from procrisk.ingest.normalise.lists import split_names
 from procrisk.ingest.normalise.names import name_key
 from procrisk.ingest.normalise.problems import describe
-from procrisk.ingest.normalise.series import problem_rows, rows_containing
+from procrisk.ingest.normalise.series import dictionary_text_series, problem_rows, rows_containing
 from procrisk.ingest.raw import RawTable
 from procrisk.ingest.sniff import detect_format
 from procrisk.schema.columns import ISSUE_NAMES, TABLES, Column
@@ -316,13 +316,15 @@ def _explode_suppliers(canonical: pd.DataFrame, notes: list[str]) -> pd.DataFram
     return pd.concat([rest, exploded_part]).sort_values(_ROW, kind="stable")
 
 
-def _extras_task(frame: pd.DataFrame, mapped: dict[str, str], table: str, mapping: Mapping) -> Future[pd.Series]:
-    """The extras of every input row, computed in a background thread (Arrow work, mostly free of the GIL)."""
+def _extras_task(frame: pd.DataFrame, mapped: dict[str, str], table: str,
+                 mapping: Mapping) -> Future[tuple[pd.Series, pa.DictionaryArray | None]]:
+    """The extras of every input row (and their dictionary, if any: see ``extras_objects``), computed in a
+    background thread (Arrow work, mostly free of the GIL)."""
     if "extras" in frame.columns and table == mapping.table and "extras" not in mapped:  # OCDS: dicts
         from procrisk.ingest.ocds.tables import extras_text
 
-        return _in_background(extras_text, frame["extras"])
-    return _in_background(extras_json, frame[[h for h in frame.columns if h not in mapped]])
+        return _in_background(lambda extras: (extras_text(extras), None), frame["extras"])
+    return _in_background(extras_objects, frame[[h for h in frame.columns if h not in mapped]])
 
 
 def _table_from_raw(
@@ -352,8 +354,15 @@ def _table_from_raw(
     stem = Path(raw.source_file).stem
     typed_frame = _derive(typed.frame, table, stem=stem, source_rows=rows, log=log, notes=notes,
                           name_keys=typed.name_keys)
-    per_row = extras.result().take(canonical[_ROW].to_numpy())  # rows split from one input row share its extras
-    per_row.index = canonical.index
+    per_input_row, dictionary = extras.result()
+    positions = canonical[_ROW].to_numpy()  # rows split from one input row share its extras
+    if dictionary is None:
+        per_row = per_input_row.take(positions)
+        per_row.index = canonical.index
+    else:
+        dictionary = dictionary.take(pa.array(positions))
+        per_row = dictionary_text_series(dictionary, canonical.index)
+        typed.dictionaries["extras"] = TextDictionary(arrow_buffers(per_row), dictionary)
     typed_frame["extras"] = per_row
     constants = {"source": stem} if "source" not in typed_frame or typed_frame["source"].isna().all() else {}
     constants |= {"source_file": raw.source_file, "source_sheet": raw.sheet}
