@@ -30,34 +30,41 @@ def constant_text(text: str, rows: int) -> pa.DictionaryArray:
                                           pa.array([text], type=pa.large_string()))
 
 
-Buffers = list[tuple[int, int, list[int]]]
-
-
-def arrow_buffers(values: pd.Series) -> Buffers | None:
-    """Where the Arrow text behind a pandas column lives (per chunk: offset, length, buffer addresses);
-    None for a column that is not Arrow text. Equal results mean the very same memory, not merely equal values.
-    """
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow data behind a pandas text column (Arrow's own protocol: no copy); None for other columns."""
     dtype = values.dtype
     arrow_text = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
         isinstance(dtype, pd.ArrowDtype) and pa.types.is_large_string(dtype.pyarrow_dtype))
     if not arrow_text:
         return None
-    data = values.array.__arrow_array__()  # the column's own Arrow data (Arrow's protocol): no copy
-    chunks = data.chunks if isinstance(data, pa.ChunkedArray) else [data]
-    return [(c.offset, len(c), [0 if b is None else b.address for b in c.buffers()]) for c in chunks]
+    data = values.array.__arrow_array__()
+    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+
+
+def _where(data: pa.ChunkedArray) -> list[tuple[int, int, list[int]]]:
+    """Where Arrow data lives: per chunk its offset, length and buffer addresses."""
+    return [(c.offset, len(c), [0 if b is None else b.address for b in c.buffers()]) for c in data.chunks]
 
 
 @dataclass(frozen=True)
 class TextDictionary:
-    """A text column's values as an Arrow dictionary array, valid for the column backed by ``buffers``.
+    """A text column's values as an Arrow dictionary array, valid for the column backed by ``data``.
 
-    A writer takes the dictionary only while the column still holds those very buffers (see
-    :func:`arrow_buffers`): a column changed or replaced since no longer does, and is converted as it is.
+    A writer takes the dictionary only while the column still holds that very Arrow data (the same memory,
+    which ``data`` keeps alive, so no other array can take its place): a column changed or replaced since
+    no longer does, and is converted as it is.
     """
 
-    buffers: Buffers
+    data: pa.ChunkedArray
     dictionary: pa.DictionaryArray
+
+    @classmethod
+    def of(cls, values: pd.Series, dictionary: pa.DictionaryArray) -> TextDictionary | None:
+        """The dictionary of a column (None when the column is not Arrow text)."""
+        data = _arrow_text(values)
+        return None if data is None else cls(data, dictionary)
 
     def holds(self, values: pd.Series) -> bool:
         """Whether ``values`` is still the column this dictionary was made for."""
-        return len(values) == len(self.dictionary) and arrow_buffers(values) == self.buffers
+        data = _arrow_text(values)
+        return data is not None and len(values) == len(self.dictionary) and _where(data) == _where(self.data)

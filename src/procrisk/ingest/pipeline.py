@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from procrisk.arrays import TextDictionary, arrow_buffers, constant_text
+from procrisk.arrays import TextDictionary, constant_text
 from procrisk.config import parallel_workers
 from procrisk.errors import InputFileError, UsageError
 from procrisk.ingest.extras import extras_objects
@@ -206,9 +206,9 @@ def _normalise(
             out[name] = result.values
             outputs = {"values": result.values, **result.extra}
             for key, dictionary in result.dictionaries.items():
-                buffers = arrow_buffers(outputs[key]) if key in targets else None
-                if buffers is not None:
-                    dictionaries[targets[key]] = TextDictionary(buffers, dictionary)
+                text = TextDictionary.of(outputs[key], dictionary) if key in targets else None
+                if text is not None:
+                    dictionaries[targets[key]] = text
             for extra_name, extra in result.extra.items():
                 if extra_name == "currency_hint":
                     out[f"_{name}_currency_hint"] = extra
@@ -290,8 +290,8 @@ def _stored_dictionaries(typed_frame: pd.DataFrame, stored: pd.DataFrame, typed:
         if name in typed_frame and text.holds(typed_frame[name]):
             arrays[name] = text.dictionary if mask is None else text.dictionary.filter(mask)
     arrays.update((name, constant_text(text, len(stored))) for name, text in constants.items())
-    found = {name: (arrow_buffers(stored[name]), arr) for name, arr in arrays.items()}
-    return {name: TextDictionary(buffers, arr) for name, (buffers, arr) in found.items() if buffers is not None}
+    found = {name: TextDictionary.of(stored[name], arr) for name, arr in arrays.items()}
+    return {name: text for name, text in found.items() if text is not None}
 
 
 def _explode_suppliers(canonical: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
@@ -362,7 +362,9 @@ def _table_from_raw(
     else:
         dictionary = dictionary.take(pa.array(positions))
         per_row = dictionary_text_series(dictionary, canonical.index)
-        typed.dictionaries["extras"] = TextDictionary(arrow_buffers(per_row), dictionary)
+        text = TextDictionary.of(per_row, dictionary)
+        if text is not None:
+            typed.dictionaries["extras"] = text
     typed_frame["extras"] = per_row
     constants = {"source": stem} if "source" not in typed_frame or typed_frame["source"].isna().all() else {}
     constants |= {"source_file": raw.source_file, "source_sheet": raw.sheet}
