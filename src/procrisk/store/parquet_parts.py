@@ -221,10 +221,7 @@ def split_file(data: bytes | memoryview) -> tuple[memoryview, list[Field]]:
 def _declare(footer: list[Field], schema: pa.Schema) -> None:
     """Make a decoded footer declare ``schema`` as the file's Arrow schema (as an Arrow writer stores it)."""
     entries = _get(footer, _KEY_VALUES)
-    if entries is None:
-        msg = "the Parquet footer holds no Arrow schema to replace"
-        raise ValueError(msg)
-    for entry in entries[2][1]:
+    for entry in [] if entries is None else entries[2][1]:
         if _get(entry, _KEY)[2] == ARROW_SCHEMA:
             _get(entry, _VALUE)[2] = base64.b64encode(schema.serialize().to_pybytes())
             return

@@ -213,11 +213,12 @@ def to_arrow(frame: pd.DataFrame, schema: pa.Schema, ready: dict[str, pa.Array] 
     if unknown:
         msg = f"columns not in the stored schema: {unknown}"
         raise ValueError(msg)
+    text = (pa.string(), pa.large_string())
     for name, arr in ready.items():
-        if not (pa.types.is_dictionary(arr.type) and len(arr) == len(frame) and schema.field(name).type
-                in (pa.string(), pa.large_string()) and arr.type.value_type in (pa.string(), pa.large_string())):
-            msg = f"column {name}: {arr.type} of {len(arr)} rows cannot stand for {schema.field(name).type} " \
-                  f"of {len(frame)} rows"
+        stored = schema.field(name).type
+        if not (pa.types.is_dictionary(arr.type) and arr.type.value_type in text and stored in text
+                and len(arr) == len(frame)):
+            msg = f"column {name}: {arr.type} of {len(arr)} rows cannot stand for {stored} of {len(frame)} rows"
             raise ValueError(msg)
     columns = [(frame[f.name], f) for f in schema if f.name in frame.columns and f.name not in ready]
     if len(frame) < _PARALLEL_ROWS:
