@@ -82,6 +82,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
+    from procrisk.config import apply_process_settings, load_config
+
+    apply_process_settings(load_config())  # as every procrisk command and bench/ingest.py do (huge_pages)
     path = _ensure_csv(args.rows)
     stages = instrument()
     for _ in range(max(1, args.repeat)):

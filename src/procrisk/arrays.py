@@ -1,10 +1,13 @@
-"""Low-level helpers on numpy arrays that several layers share."""
+"""Low-level helpers on numpy and Arrow arrays that several layers share."""
 
 from __future__ import annotations
 
 import ctypes
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 
 
 def object_pointers(values: np.ndarray) -> np.ndarray:
@@ -18,3 +21,50 @@ def object_pointers(values: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.uintp)
     pointers = (ctypes.c_size_t * len(values)).from_address(values.ctypes.data)
     return np.frombuffer(pointers, dtype=np.uintp).copy()
+
+
+
+def constant_text(text: str, rows: int) -> pa.DictionaryArray:
+    """One text on every row, as an Arrow dictionary array of one entry (what a Parquet writer stores fastest)."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype=np.int32)),
+                                          pa.array([text], type=pa.large_string()))
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow data behind a pandas text column (Arrow's own protocol: no copy); None for other columns."""
+    dtype = values.dtype
+    arrow_text = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
+        isinstance(dtype, pd.ArrowDtype) and pa.types.is_large_string(dtype.pyarrow_dtype))
+    if not arrow_text:
+        return None
+    data = values.array.__arrow_array__()
+    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+
+
+def _where(data: pa.ChunkedArray) -> list[tuple[int, int, list[int]]]:
+    """Where Arrow data lives: per chunk its offset, length and buffer addresses."""
+    return [(c.offset, len(c), [0 if b is None else b.address for b in c.buffers()]) for c in data.chunks]
+
+
+@dataclass(frozen=True)
+class TextDictionary:
+    """A text column's values as an Arrow dictionary array, valid for the column backed by ``data``.
+
+    A writer takes the dictionary only while the column still holds that very Arrow data (the same memory,
+    which ``data`` keeps alive, so no other array can take its place): a column changed or replaced since
+    no longer does, and is converted as it is.
+    """
+
+    data: pa.ChunkedArray
+    dictionary: pa.DictionaryArray
+
+    @classmethod
+    def of(cls, values: pd.Series, dictionary: pa.DictionaryArray) -> TextDictionary | None:
+        """The dictionary of a column (None when the column is not Arrow text)."""
+        data = _arrow_text(values)
+        return None if data is None else cls(data, dictionary)
+
+    def holds(self, values: pd.Series) -> bool:
+        """Whether ``values`` is still the column this dictionary was made for."""
+        data = _arrow_text(values)
+        return data is not None and len(values) == len(self.dictionary) and _where(data) == _where(self.data)

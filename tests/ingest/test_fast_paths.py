@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pytest
 
 from procrisk.ingest.csv_reader import read_csv
-from procrisk.ingest.extras import extras_json
+from procrisk.ingest.extras import extras_objects
 from procrisk.ingest.normalise.dates import parse_dates
 from procrisk.ingest.normalise.enums import parse_bools
 from procrisk.ingest.normalise.numbers import _digits, parse_ints, parse_numbers, parse_shares
@@ -30,6 +30,11 @@ REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "tabular"
 REGISTERS = sorted(REAL.glob("*.csv"))
 _ODD = ["a/b", 'say "hi"', "back\\slash", "new\nline", "tab\there", "ünï ✓ 漢字", "\x0bv", "ctrl\x01",
         "emoji 😀", "<b>&amp;</b>", "  padded  ", "\u00a0nbsp", "", None]
+
+
+def extras_json(frame: pd.DataFrame) -> pd.Series:
+    """The extras column alone."""
+    return extras_objects(frame)[0]
 
 
 def _old_extras(frame: pd.DataFrame) -> pd.Series:
@@ -334,3 +339,23 @@ def test_name_key_on_arrow_dictionary_matches_python_strings(path: Path) -> None
         pd.testing.assert_series_equal(name_key(frame[header]), _old_name_key(frame[header]))
     empty = pd.Series([None, None], dtype=pd.StringDtype("pyarrow"))
     pd.testing.assert_series_equal(name_key(empty), _old_name_key(empty))
+
+
+@pytest.mark.parametrize("rows", [40, 3000])
+def test_extras_of_few_combinations_are_built_once_each_and_kept_as_a_dictionary(rows: int) -> None:
+    """Rows that repeat a few combinations of cells get the same objects as pandas writes, built once per
+    combination, with the dictionary of them; rows of many combinations are built row by row (no dictionary)."""
+    rng = random.Random(rows)
+    frame = pd.DataFrame({
+        "Officer notes": pd.array([rng.choice([None, "checked", "renewal due"]) for _ in range(rows)],
+                                  dtype="string[pyarrow]"),
+        "Flag": pd.array([rng.choice([None, "x", 'say "hi"/ok']) for _ in range(rows)], dtype="string[pyarrow]"),
+    })
+    out, dictionary = extras_objects(frame)
+    pd.testing.assert_series_equal(out, _old_extras(frame))
+    assert dictionary is not None and dictionary.to_pylist() == [None if pd.isna(v) else v for v in out]
+    assert len(dictionary.dictionary) <= 8
+    many = frame.assign(Id=pd.array([f"id-{i}" for i in range(rows)], dtype="string[pyarrow]"))
+    out, dictionary = extras_objects(many)
+    pd.testing.assert_series_equal(out, _old_extras(many))
+    assert dictionary is None

@@ -83,3 +83,21 @@ def test_mapping_file_round_trips_and_rejects_unknown_columns(tmp_path: Path) ->
     path.write_text("table: contracts\ncolums: {}\n")
     with pytest.raises(ConfigError, match="needs 'table' and a 'columns'"):
         load_mapping(path)
+
+
+def test_headers_scored_in_threads_get_the_scores_they_get_alone() -> None:
+    """The synonym matchers are reused from header to header (one set per thread), never shared between
+    threads, so concurrent scoring gives each header the confidence it gets on its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from procrisk.ingest.mapping import score_header
+
+    headers = [f"{word} {i}" for i in range(40) for word in ("Supplier nme", "Awrd value", "Contrct ref", "Buyr")]
+    score_header.cache_clear()
+    alone = [score_header(h, "contracts") for h in headers]
+    for _ in range(5):
+        score_header.cache_clear()
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            together = list(pool.map(lambda h: score_header(h, "contracts"), headers))
+        assert together == alone
+    assert alone[0][0] == "supplier_name"

@@ -128,3 +128,27 @@ def test_a_dictionary_over_one_mebibyte_is_kept_to_the_end_of_the_column(tmp_pat
     assert column.has_dictionary_page
     assert column.total_uncompressed_size < 3_000_000  # plain pages after a fallback would hold ~24 MB
     assert pq.read_table(tmp_path / "t.parquet").equals(table)
+
+
+def test_a_column_of_nulls_is_one_page_not_one_per_20000_rows(tmp_path: Path) -> None:
+    from procrisk.store.workspace import atomic_write_parquet
+
+    table = pa.table({"empty": pa.nulls(200_000, pa.string()), "n": pa.array([i % 7 for i in range(200_000)])})
+    atomic_write_parquet(tmp_path / "t.parquet", table)
+    column = pq.ParquetFile(tmp_path / "t.parquet").metadata.row_group(0).column(0)
+    assert column.total_uncompressed_size < 100  # ten pages (pyarrow's default) take ~220 bytes
+    assert pq.read_table(tmp_path / "t.parquet").equals(table)
+
+
+def test_a_part_dictionary_keeps_the_values_its_rows_use_in_the_order_they_appear() -> None:
+    """As a writer builds it from plain text: unused entries dropped, the order of first appearance, however
+    late a value first appears; nulls stay null."""
+    rows = ["b", None, "a"] * 10_000 + ["c"] + ["a"] * 50_000 + ["d"]
+    column = pa.chunked_array([pa.DictionaryArray.from_arrays(
+        pa.array([{"a": 0, "b": 1, "c": 2, "d": 3, "e": 4}.get(v) for v in rows], type=pa.int32()),
+        pa.array(["a", "b", "c", "d", "e"]))])
+    found = parquet_parts._as_found(column)
+    assert found.dictionary.to_pylist() == ["b", "a", "c", "d"]
+    assert found.to_pylist() == rows
+    constant = pa.chunked_array([pa.DictionaryArray.from_arrays(pa.array([0, 0], pa.int32()), pa.array(["x"]))])
+    assert parquet_parts._as_found(constant).to_pylist() == ["x", "x"]

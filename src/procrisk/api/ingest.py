@@ -77,7 +77,7 @@ def ingest_file(
         tables=prepared.tables, quarantine=prepared.quarantine, issues=prepared.issues,
         rows_read=prepared.rows_read, rows_stored=prepared.rows_stored,
         rows_quarantined=prepared.rows_quarantined, mapping=prepared.mapping, notes=prepared.notes,
-        sheet=prepared.sheet,
+        sheet=prepared.sheet, arrow=prepared.arrow,
     ), replace=replace)
     if progress:
         progress("writing", 1.0)

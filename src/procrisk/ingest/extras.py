@@ -3,16 +3,26 @@
 Each row's object lists every unmapped column in file order, ``null`` for an empty cell; a row with every
 unmapped cell empty gets no object at all (missing). Text is written the way pandas' ``to_json`` writes it
 (non-ASCII kept, ``/`` escaped as ``\\/``): each distinct cell value is encoded once, by pandas itself, and the
-row objects are then joined from those pieces with one Arrow kernel.
+row objects are then joined from those pieces with one Arrow kernel: once per distinct combination of cells
+when the rows repeat a few combinations (a notes column of a few values), else once per row.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from procrisk.ingest.normalise.series import STRING, arrow_chunks, encode_arrow
+from procrisk.ingest.normalise.series import (
+    STRING,
+    arrow_chunks,
+    dictionary_text_series,
+    encode_arrow,
+    text_dictionary,
+)
 
 _KEY = "k"
 
@@ -46,23 +56,53 @@ def _slow(frame: pd.DataFrame) -> pd.Series:
     return out.where(filled, pd.NA)
 
 
-def extras_json(frame: pd.DataFrame) -> pd.Series:
-    """Unmapped input columns as one JSON object per row (missing when the row has none filled)."""
-    if frame.shape[1] == 0:
-        return pd.Series(pd.NA, index=frame.index, dtype="string")
-    chunks = [arrow_chunks(frame.iloc[:, j]) for j in range(frame.shape[1])]
-    if any(c is None for c in chunks) or len(set(frame.columns)) != frame.shape[1]:
-        return _slow(frame)
+def _objects(names: list[str], encoded: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
+    """The JSON object of each row given by one code per column (-1: empty cell); null where all are empty."""
     pieces: list[pa.Scalar | pa.Array] = []
     filled = None
-    for j, (name, column) in enumerate(zip(frame.columns, chunks, strict=True)):
-        codes, uniques = encode_arrow(column)
+    for j, (name, (codes, uniques)) in enumerate(zip(names, encoded, strict=True)):
         cells = _encoded_values(uniques).take(pa.array(codes, mask=codes < 0))
         present = pc.is_valid(cells)
         filled = present if filled is None else pc.or_(filled, present)
-        pieces.append(pa.scalar(("{" if j == 0 else ",") + _encoded_key(str(name)) + ":", pa.large_string()))
+        pieces.append(pa.scalar(("{" if j == 0 else ",") + _encoded_key(name) + ":", pa.large_string()))
         pieces.append(pc.fill_null(cells, "null"))
     pieces.append(pa.scalar("}", pa.large_string()))
     joined = pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string()))
-    rows = pc.if_else(filled, joined, pa.scalar(None, pa.large_string()))
-    return pd.Series(pd.arrays.ArrowStringArray(rows), index=frame.index, dtype=STRING)
+    return pc.if_else(filled, joined, pa.scalar(None, pa.large_string()))
+
+
+def _combinations(codes: list[np.ndarray], rows: int) -> tuple[np.ndarray, list[np.ndarray]] | None:
+    """(each row's combination, each column's code per combination) when the rows hold at most one distinct
+    combination of cells per two rows, else None. Combinations are numbered in mixed radix (-1 counts as a code)."""
+    sizes = [int(c.max(initial=-1)) + 2 for c in codes]
+    count = math.prod(sizes)  # exact: no overflow however many columns
+    if count > rows // 2:
+        return None
+    key = np.zeros(rows, dtype=np.int64)
+    for column, size in zip(codes, sizes, strict=True):
+        key = key * size + column + 1
+    used = np.flatnonzero(np.bincount(key, minlength=count))
+    position = np.zeros(count, dtype=np.int64)
+    position[used] = np.arange(len(used))
+    digits = np.unravel_index(used, sizes)
+    return position[key], [d.astype(np.int64) - 1 for d in digits]
+
+
+def extras_objects(frame: pd.DataFrame) -> tuple[pd.Series, pa.DictionaryArray | None]:
+    """Unmapped input columns as one JSON object per row (missing when the row has none filled), and the same
+    as a dictionary array (one object per distinct combination) when the rows repeat few combinations."""
+    if frame.shape[1] == 0:
+        return pd.Series(pd.NA, index=frame.index, dtype="string"), None
+    chunks = [arrow_chunks(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    if any(c is None for c in chunks) or len(set(frame.columns)) != frame.shape[1]:
+        return _slow(frame), None
+    names = [str(name) for name in frame.columns]
+    encoded = [encode_arrow(column) for column in chunks]
+    combined = _combinations([codes for codes, _ in encoded], len(frame))
+    if combined is None:
+        rows = _objects(names, encoded)
+        return pd.Series(pd.arrays.ArrowStringArray(rows), index=frame.index, dtype=STRING), None
+    row_combination, digits = combined
+    objects = _objects(names, [(d, uniques) for d, (_, uniques) in zip(digits, encoded, strict=True)])
+    dictionary = text_dictionary(objects.to_pylist(), row_combination)
+    return dictionary_text_series(dictionary, frame.index), dictionary

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,19 @@ def _vocabulary(table: Table) -> _Vocabulary:
 
 
 _VOCABULARIES = {name: _vocabulary(table) for name, table in TABLES.items()}
+_MATCHERS = threading.local()  # per thread (a matcher is changed as it is used): table -> one per synonym
+
+
+def _matchers(table: str) -> list[difflib.SequenceMatcher]:
+    """A SequenceMatcher per synonym of a table, its synonym as the second sequence.
+
+    A matcher indexes its second sequence once; the header to compare is set as the first one
+    (``set_seq1``), so the synonyms are indexed once per thread instead of once per header and synonym.
+    """
+    cache: dict[str, list[difflib.SequenceMatcher]] = _MATCHERS.__dict__.setdefault("tables", {})
+    if table not in cache:
+        cache[table] = [difflib.SequenceMatcher(None, "", syn) for _, syn, _ in _VOCABULARIES[table].token_sets]
+    return cache[table]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -63,12 +77,12 @@ def score_header(header: str, table: str) -> tuple[str | None, float]:
         if variant in vocab.exact:
             return vocab.exact[variant], 1.0
         tokens = frozenset(variant.split())
-        for syn_tokens, syn, column in vocab.token_sets:
+        for (syn_tokens, _, column), matcher in zip(vocab.token_sets, _matchers(table), strict=True):
             if syn_tokens and syn_tokens <= tokens:
                 # every word of the synonym is in the header: strong, stronger when it covers more of it
                 score = 0.75 + 0.2 * len(syn_tokens) / len(tokens)
             else:
-                matcher = difflib.SequenceMatcher(None, variant, syn)
+                matcher.set_seq1(variant)
                 if 0.92 * matcher.real_quick_ratio() <= best[1] or 0.92 * matcher.quick_ratio() <= best[1]:
                     continue  # cannot beat the best so far
                 score = 0.92 * matcher.ratio()

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from procrisk.arrays import TextDictionary, constant_text
 from procrisk.config import parallel_workers
 from procrisk.errors import InputFileError, UsageError
-from procrisk.ingest.extras import extras_json
+from procrisk.ingest.extras import extras_objects
 from procrisk.ingest.mapping import Mapping, propose_mapping
 from procrisk.ingest.normalise import Normalised, normalise_column
 from procrisk.ingest.normalise.cpv import normalise_classification
@@ -26,7 +28,7 @@ from procrisk.ingest.normalise.dates import parse_dates
 from procrisk.ingest.normalise.lists import split_names
 from procrisk.ingest.normalise.names import name_key
 from procrisk.ingest.normalise.problems import describe
-from procrisk.ingest.normalise.series import problem_rows, rows_containing
+from procrisk.ingest.normalise.series import dictionary_text_series, problem_rows, rows_containing
 from procrisk.ingest.raw import RawTable
 from procrisk.ingest.sniff import detect_format
 from procrisk.schema.columns import ISSUE_NAMES, TABLES, Column
@@ -59,6 +61,9 @@ class Prepared:
     mapping: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     confidence: dict[str, float] = field(default_factory=dict)
+    # per table, text columns of ``tables`` also as Arrow dictionary arrays (the normalisers' distinct values,
+    # constants such as source_file), which the store writes as they are while the columns are unchanged
+    arrow: dict[str, dict[str, TextDictionary]] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -147,6 +152,8 @@ class _Typed:
     issues: list[pd.DataFrame]
     notes: list[str]
     name_keys: pd.Series | None = None  # supplier name keys, computed beside the supplier names
+    # column -> its values in ``frame`` as an Arrow dictionary array (the normaliser's)
+    dictionaries: dict[str, TextDictionary] = field(default_factory=dict)
 
 
 def _normalise_one(canonical: pd.DataFrame, name: str, column: Column, dayfirst: str) -> Normalised | None:
@@ -176,6 +183,7 @@ def _normalise(
     notes: list[str] = []
     columns = [c for c in canonical.columns if c in spec]
     name_keys: pd.Series | None = None
+    dictionaries: dict[str, TextDictionary] = {}
 
     def work(name: str) -> tuple[Normalised, pd.DataFrame, pd.Series | None] | None:
         """Normalise one column and build its issue rows (and, for supplier names, their keys)."""
@@ -193,10 +201,17 @@ def _normalise(
                 continue
             result, found, keys = done
             name_keys = keys if keys is not None else name_keys
+            targets = {"values": name}
             if name == "classification_code":
                 out["classification_scheme"] = result.extra["scheme"]
                 out["cpv_division"] = result.extra["cpv_division"]
+                targets |= {"scheme": "classification_scheme", "cpv_division": "cpv_division"}
             out[name] = result.values
+            outputs = {"values": result.values, **result.extra}
+            for key, dictionary in result.dictionaries.items():
+                text = TextDictionary.of(outputs[key], dictionary) if key in targets else None
+                if text is not None:
+                    dictionaries[targets[key]] = text
             for extra_name, extra in result.extra.items():
                 if extra_name == "currency_hint":
                     out[f"_{name}_currency_hint"] = extra
@@ -204,7 +219,7 @@ def _normalise(
             issues.append(found)
             if progress:
                 progress(f"normalising {table}", (i + 1) / max(len(columns), 1))
-    return _Typed(out, issues, notes, name_keys)
+    return _Typed(out, issues, notes, name_keys, dictionaries)
 
 
 def _derive(frame: pd.DataFrame, table: str, *, stem: str, source_rows: pd.Series, log: IssueLog,
@@ -268,6 +283,20 @@ def _derive(frame: pd.DataFrame, table: str, *, stem: str, source_rows: pd.Serie
     return frame
 
 
+def _stored_dictionaries(typed_frame: pd.DataFrame, stored: pd.DataFrame, typed: _Typed, keep: np.ndarray,
+                         constants: dict[str, str]) -> dict[str, TextDictionary]:
+    """The stored text columns as dictionary arrays: those still holding the normalisers' values (nothing
+    changed them since), for the kept rows, and those set to one text on every row."""
+    arrays: dict[str, pa.DictionaryArray] = {}
+    mask = None if keep.all() else pa.array(keep)
+    for name, text in typed.dictionaries.items():
+        if name in typed_frame and text.holds(typed_frame[name]):
+            arrays[name] = text.dictionary if mask is None else text.dictionary.filter(mask)
+    arrays.update((name, constant_text(text, len(stored))) for name, text in constants.items())
+    found = {name: TextDictionary.of(stored[name], arr) for name, arr in arrays.items()}
+    return {name: text for name, text in found.items() if text is not None}
+
+
 def _explode_suppliers(canonical: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     """One row per supplier when a cell names several ("Acme Ltd; Beta GmbH")."""
     if "supplier_name" not in canonical:
@@ -291,8 +320,9 @@ def _explode_suppliers(canonical: pd.DataFrame, notes: list[str]) -> pd.DataFram
 
 
 def _extras_task(frame: pd.DataFrame, mapped: dict[str, str], table: str, mapping: Mapping,
-                 made: np.ndarray | None = None) -> Future[pd.Series]:
-    """The extras of every input row, computed in a background thread (Arrow work, mostly free of the GIL).
+                 made: np.ndarray | None = None) -> Future[tuple[pd.Series, pa.DictionaryArray | None]]:
+    """The extras of every input row (and their dictionary, if any: see ``extras_objects``), computed in a
+    background thread (Arrow work, mostly free of the GIL).
 
     ``made``: the OCDS extras as JSON text already (the OCDS workers and supplier_table write it), else None.
     """
@@ -300,18 +330,19 @@ def _extras_task(frame: pd.DataFrame, mapped: dict[str, str], table: str, mappin
         from procrisk.ingest.ocds.tables import extras_text
 
         if made is not None:
-            done: Future[pd.Series] = Future()
-            done.set_result(pd.Series(made, copy=False))  # text and None: the dtype extras_text infers
+            done: Future[tuple[pd.Series, pa.DictionaryArray | None]] = Future()
+            done.set_result((pd.Series(made, copy=False), None))  # text and None: the dtype extras_text infers
             return done
-        return _in_background(extras_text, frame["extras"])
-    return _in_background(extras_json, frame[[h for h in frame.columns if h not in mapped]])
+        return _in_background(lambda extras: (extras_text(extras), None), frame["extras"])
+    return _in_background(extras_objects, frame[[h for h in frame.columns if h not in mapped]])
 
 
 def _table_from_raw(
     raw: RawTable, table: str, mapping: Mapping, *, log: IssueLog, dayfirst: str, progress: Progress | None,
     ocds_extras: np.ndarray | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Map, normalise and validate one RawTable; return (stored rows, quarantined rows, notes).
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, TextDictionary]]:
+    """Map, normalise and validate one RawTable; return (stored rows, quarantined rows, notes, the stored rows'
+    text columns that have an Arrow dictionary form, see ``Prepared.arrow``).
 
     ``ocds_extras``: the OCDS extras as JSON text when the reader has them (``OcdsRead.contract_extras``,
     ``supplier_extras``).
@@ -338,13 +369,22 @@ def _table_from_raw(
     stem = Path(raw.source_file).stem
     typed_frame = _derive(typed.frame, table, stem=stem, source_rows=rows, log=log, notes=notes,
                           name_keys=typed.name_keys)
-    per_row = extras.result().take(canonical[_ROW].to_numpy())  # rows split from one input row share its extras
-    per_row.index = canonical.index
+    per_input_row, dictionary = extras.result()
+    positions = canonical[_ROW].to_numpy()  # rows split from one input row share its extras
+    if dictionary is None:
+        per_row = per_input_row.take(positions)
+        per_row.index = canonical.index
+    else:
+        dictionary = dictionary.take(pa.array(positions))
+        per_row = dictionary_text_series(dictionary, canonical.index)
+        text = TextDictionary.of(per_row, dictionary)
+        if text is not None:
+            typed.dictionaries["extras"] = text
     typed_frame["extras"] = per_row
-    if "source" not in typed_frame or typed_frame["source"].isna().all():
-        typed_frame["source"] = stem
-    typed_frame["source_file"] = raw.source_file
-    typed_frame["source_sheet"] = raw.sheet
+    constants = {"source": stem} if "source" not in typed_frame or typed_frame["source"].isna().all() else {}
+    constants |= {"source_file": raw.source_file, "source_sheet": raw.sheet}
+    for name, text in constants.items():
+        typed_frame[name] = text
     typed_frame["source_row"] = rows.astype("Int64")
     typed_frame[_ROW] = canonical[_ROW]
     bad_rows = {int(r) for t, r in log.error_rows if t == table and r is not None and not pd.isna(r)}
@@ -353,7 +393,8 @@ def _table_from_raw(
     bad = typed_frame[_ROW].isin(set(typed_frame.loc[is_bad, _ROW])).to_numpy()
     quarantine = _quarantine(frame, typed_frame[_ROW].to_numpy()[bad], log, table, raw)
     stored = typed_frame.loc[~bad].drop(columns=[_ROW]).reset_index(drop=True)
-    return stored, quarantine, notes
+    texts = {name: text for name, text in constants.items() if isinstance(text, str)}
+    return stored, quarantine, notes, _stored_dictionaries(typed_frame, stored, typed, ~bad, texts)
 
 
 def _quarantine(frame: pd.DataFrame, bad: np.ndarray, log: IssueLog, table: str, raw: RawTable) -> pd.DataFrame:
@@ -415,8 +456,8 @@ def prepare_file(
         progress("reading", 1.0)
     chosen = resolve_mapping(raw, table=table, mapping=mapping, min_confidence=min_confidence)
     log = IssueLog(source_file=raw.source_file, source_sheet=raw.sheet)
-    stored, quarantine, notes = _table_from_raw(raw, chosen.table, chosen, log=log, dayfirst=dayfirst,
-                                                progress=progress)
+    stored, quarantine, notes, arrow = _table_from_raw(raw, chosen.table, chosen, log=log, dayfirst=dayfirst,
+                                                       progress=progress)
     unmapped = [h for h, c in chosen.columns.items() if c is None]
     if unmapped:
         notes.append(f"kept as extras (no canonical column): {', '.join(unmapped)}")
@@ -425,6 +466,7 @@ def prepare_file(
         quarantine=quarantine, issues=log.frame(), rows_read=len(raw),
         rows_stored=len(raw) - len(quarantine), rows_quarantined=len(quarantine),
         mapping=chosen.as_record(), notes=[*raw.notes, *notes], confidence=chosen.confidence,
+        arrow={chosen.table: arrow},
     )
 
 
@@ -454,9 +496,8 @@ def _prepare_ocds_tables(path: Path, hashing: Future[str], result: OcdsRead, *, 
         raw = replace(raw, frame=text_as_arrow(raw.frame))  # noqa: PLW2901 - text columns as Arrow strings
         identity = Mapping(table=raw.table or "contracts",
                            columns={h: h for h in raw.headers if h in TABLES[raw.table or "contracts"]})
-        stored, quarantine, table_notes = _table_from_raw(
-            raw, identity.table, identity, log=log, dayfirst=dayfirst, progress=progress,
-            ocds_extras=made)
+        stored, quarantine, table_notes, _ = _table_from_raw(
+            raw, identity.table, identity, log=log, dayfirst=dayfirst, progress=progress, ocds_extras=made)
         tables[identity.table] = stored
         quarantines.append(quarantine)
         notes.extend(table_notes)

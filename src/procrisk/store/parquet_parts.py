@@ -10,27 +10,35 @@ more for very large parts): the same schema, rows, order and key-value metadata 
 
 The footer is Thrift compact-protocol data (the ``FileMetaData`` of ``parquet.thrift``); :class:`_Reader`
 and :func:`_write_struct` read and write it generically, keeping every field as found, so only the offsets
-change. Parts are written without a page index or bloom filters (pyarrow's defaults), whose own contents
-would hold absolute offsets.
+change (and, when asked, the Arrow schema the file declares: text written from dictionary arrays is declared
+as the plain text it is, so readers get the same table as from plain text). Parts are written without a page
+index or bloom filters (pyarrow's defaults), whose own contents would hold absolute offsets.
 """
 
 from __future__ import annotations
 
+import base64
 import struct
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 MAGIC = b"PAR1"
 MIN_PART_ROWS = 250_000  # below this many rows per part, one thread writes the whole table
+_FIRST_ROWS = 4096  # rows first searched for the dictionary entries a part uses
 
 # Thrift compact-protocol type codes
 _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(1, 13)
 
+ARROW_SCHEMA = b"ARROW:schema"  # the key-value entry in which Arrow writers store the Arrow schema
+
 # Field ids (parquet.thrift) of the byte offsets into the file, per struct
-_ROW_GROUPS, _NUM_ROWS = 4, 3  # FileMetaData
+_ROW_GROUPS, _NUM_ROWS, _KEY_VALUES = 4, 3, 5  # FileMetaData
+_KEY, _VALUE = 1, 2  # KeyValue
 _RG_COLUMNS, _RG_FILE_OFFSET, _RG_ORDINAL = 1, 5, 7  # RowGroup
 _CC_FILE_OFFSET, _CC_META = 2, 3  # ColumnChunk
 _CC_INDEX_OFFSETS = (4, 6)  # ColumnChunk: offset index, column index (absent: no page index written)
@@ -210,11 +218,23 @@ def split_file(data: bytes | memoryview) -> tuple[memoryview, list[Field]]:
     return data[4:footer_start], _Reader(bytes(data[footer_start:-8])).struct()
 
 
-def join_parts(parts: list[bytes | memoryview]) -> list[bytes | memoryview]:
+def _declare(footer: list[Field], schema: pa.Schema) -> None:
+    """Make a decoded footer declare ``schema`` as the file's Arrow schema (as an Arrow writer stores it)."""
+    entries = _get(footer, _KEY_VALUES)
+    for entry in [] if entries is None else entries[2][1]:
+        if _get(entry, _KEY)[2] == ARROW_SCHEMA:
+            _get(entry, _VALUE)[2] = base64.b64encode(schema.serialize().to_pybytes())
+            return
+    msg = "the Parquet footer holds no Arrow schema to replace"
+    raise ValueError(msg)
+
+
+def join_parts(parts: list[bytes | memoryview], arrow_schema: pa.Schema | None = None) -> list[bytes | memoryview]:
     """The pieces, in order, of one Parquet file holding the row groups of several files of the same schema.
 
     The pieces (magic, each part's body, footer, its length, magic) are views of the parts or small new
     bytes: written one after another they make the file, without copying the bodies into one buffer.
+    ``arrow_schema``, when given, is the Arrow schema the file declares instead of the parts' own.
     """
     bodies, footers = zip(*(split_file(p) for p in parts), strict=True)
     merged = footers[0]
@@ -232,32 +252,79 @@ def join_parts(parts: list[bytes | memoryview]) -> list[bytes | memoryview]:
         shift += len(body)
     _get(merged, _ROW_GROUPS)[2] = (_STRUCT, row_groups)
     _get(merged, _NUM_ROWS)[2] = rows
+    if arrow_schema is not None:
+        _declare(merged, arrow_schema)
     footer = bytearray()
     _write_struct(merged, footer)
     return [MAGIC, *bodies, bytes(footer), struct.pack("<i", len(footer)), MAGIC]
 
 
+def _first_seen(indices: pa.Array, entries: int) -> np.ndarray:
+    """The dictionary entries that ``indices`` use, in the order they first appear.
+
+    Counting says how many entries are used; the first rows (a growing prefix) usually show them all, so the
+    search for their order rarely looks at every row.
+    """
+    counts = np.bincount(pc.fill_null(indices, entries).to_numpy(), minlength=entries + 1)
+    wanted = int(np.count_nonzero(counts[:entries]))
+    size = _FIRST_ROWS
+    while True:
+        used = pc.unique(indices.slice(0, size)).drop_null()
+        if len(used) == wanted or size >= len(indices):
+            return used.to_numpy()
+        size *= 8
+
+
+def _as_found(column: pa.ChunkedArray) -> pa.DictionaryArray:
+    """A dictionary column whose dictionary holds only the values its rows use, in the order they first appear.
+
+    That is the dictionary a Parquet writer builds from the plain values, so the file's dictionary pages (and
+    the categories a reader makes of them) are the same as if the column had been written as plain text.
+    """
+    arr = column.combine_chunks()
+    if len(arr.dictionary) == 1 and not arr.null_count and len(arr):
+        return arr  # one text on every row
+    used = _first_seen(arr.indices, len(arr.dictionary))
+    if len(used) == len(arr.dictionary) and (used == np.arange(len(used))).all():
+        return arr  # already so
+    remap = np.zeros(len(arr.dictionary), dtype=arr.indices.type.to_pandas_dtype())
+    remap[used] = np.arange(len(used))
+    return pa.DictionaryArray.from_arrays(pa.array(remap).take(arr.indices), arr.dictionary.take(pa.array(used)))
+
+
 def _encode(table: pa.Table, options: dict[str, Any]) -> memoryview:
-    """One table as a complete Parquet file in memory (a view of pyarrow's buffer, not a copy)."""
+    """One table as a complete Parquet file in memory (a view of pyarrow's buffer, not a copy).
+
+    Dictionary columns are written with the dictionaries a writer would build from their values (see
+    :func:`_as_found`).
+    """
+    for i, column in enumerate(table.columns):
+        if pa.types.is_dictionary(column.type):
+            table = table.set_column(i, table.field(i), _as_found(column))
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, **options)
     return memoryview(sink.getvalue()).cast("B")  # unsigned bytes, as bytes objects compare
 
 
-def parquet_pieces(table: pa.Table, workers: int, **options: Any) -> list[bytes | memoryview]:
+def parquet_pieces(table: pa.Table, workers: int, arrow_schema: pa.Schema | None = None,
+                   **options: Any) -> list[bytes | memoryview]:
     """The Parquet file of ``table`` (``options`` as for ``pyarrow.parquet.write_table``) as pieces to write
     in order, encoded in parallel row parts.
 
     With fewer than ``MIN_PART_ROWS`` rows per worker, or one worker, it is one plain ``write_table``.
+    ``arrow_schema`` is the Arrow schema the file declares when it differs from the table's (text columns held
+    as dictionary arrays, declared as plain text: the Parquet data of both is the same).
     """
+    declared = arrow_schema if arrow_schema is not None and not arrow_schema.equals(table.schema) else None
     parts = min(workers, table.num_rows // MIN_PART_ROWS)
     if parts <= 1:
-        return [_encode(table, options)]
+        encoded = [_encode(table, options)]
+        return encoded if declared is None else join_parts(encoded, declared)
     size = -(-table.num_rows // parts)
     slices = [table.slice(start, size) for start in range(0, table.num_rows, size)]
     with ThreadPoolExecutor(max_workers=len(slices)) as pool:
         encoded = list(pool.map(lambda part: _encode(part, options), slices))
-    return join_parts(encoded)
+    return join_parts(encoded, declared)
 
 
 def parquet_bytes(table: pa.Table, workers: int, **options: Any) -> bytes:

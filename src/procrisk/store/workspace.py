@@ -27,7 +27,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from procrisk.arrays import object_pointers
+from procrisk.arrays import TextDictionary, constant_text, object_pointers
 from procrisk.config import parallel_workers
 from procrisk.errors import NotFoundError, WorkspaceError
 from procrisk.schema.arrow import issues_schema, table_schema
@@ -76,6 +76,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 _SAMPLE_ROWS = 20_000  # rows looked at to decide whether a column is worth dictionary-encoding
 _DICTIONARY_MAX = 2_000  # distinct values in that sample above which dictionary encoding would be given up
 _DICTIONARY_PAGE_BYTES = 8 << 20  # a column's dictionary may grow to this before the writer falls back to plain
+# Data pages end at this many bytes, with no row limit (pyarrow's default ends them at 1 MiB or 20,000 rows):
+# a column of nulls or of small dictionary indices then fills one page, not one per 20,000 rows, and each
+# page costs the writer a compression context and the reader a page to set up. 128 KiB keeps plain columns
+# (amounts, ids) in pages that zstd compresses as well as before.
+_DATA_PAGE_BYTES = 128 << 10
+_PAGE_ROWS = 1 << 30
+# Values the writer takes at a time (pyarrow's default 1,024): each batch costs it a round of level, statistics
+# and page-size bookkeeping (for a dictionary array, finding the values the batch uses); pages then end within
+# one batch of 128 KiB (plain doubles: 64 KiB over).
+_WRITE_BATCH = 8192
 
 
 def dictionary_columns(table: pa.Table) -> list[str]:
@@ -94,6 +104,8 @@ def dictionary_columns(table: pa.Table) -> list[str]:
             names.append(f"{name}.list.element")  # the leaf column a list of strings is stored in
             continue
         head = column.slice(0, _SAMPLE_ROWS)
+        if pa.types.is_dictionary(column.type):  # distinct entries of a dictionary: its distinct indices
+            head = pa.chunked_array([chunk.indices for chunk in head.chunks], type=column.type.index_type)
         if head.null_count == len(head):
             names.append(name)
             continue
@@ -112,25 +124,31 @@ def statistics_columns(table: pa.Table, dictionary: list[str]) -> list[str]:
     """
     wanted = set(dictionary)
     names = []
-    for field in table.schema:
-        if pa.types.is_list(field.type):
-            names.append(f"{field.name}.list.element")
-        elif field.name in wanted or not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
-            names.append(field.name)
+    for f in table.schema:
+        kind = f.type.value_type if pa.types.is_dictionary(f.type) else f.type
+        if pa.types.is_list(kind):
+            names.append(f"{f.name}.list.element")
+        elif f.name in wanted or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            names.append(f.name)
     return names
 
 
-def atomic_write_parquet(path: Path, table: pa.Table, compression: str = "zstd") -> None:
+def atomic_write_parquet(path: Path, table: pa.Table, compression: str = "zstd", schema: pa.Schema | None = None,
+                         ) -> None:
     """Write an Arrow table as Parquet atomically (temp file, fsync, rename).
 
     A large table is encoded in row parts by parallel threads (:mod:`procrisk.store.parquet_parts`): one
     row group per part, the same file ``pyarrow.parquet.write_table`` gives with that row-group size.
+    ``schema`` is the Arrow schema the file declares when it differs from the table's: text columns handed
+    over as dictionary arrays (see :func:`to_arrow`) are then read back as the plain text they are.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     dictionary = dictionary_columns(table)
-    pieces = parquet_pieces(table, parallel_workers(2), compression=compression, use_dictionary=dictionary,
-                            dictionary_pagesize_limit=_DICTIONARY_PAGE_BYTES,
+    pieces = parquet_pieces(table, parallel_workers(2), arrow_schema=schema, compression=compression,
+                            use_dictionary=dictionary,
+                            dictionary_pagesize_limit=_DICTIONARY_PAGE_BYTES, data_page_size=_DATA_PAGE_BYTES,
+                            max_rows_per_page=_PAGE_ROWS, write_batch_size=_WRITE_BATCH,
                             write_statistics=statistics_columns(table, dictionary))
     with tmp.open("wb") as fh:
         for piece in pieces:
@@ -172,10 +190,8 @@ def _list_array(series: pd.Series, field: pa.Field) -> pa.Array:
 _PARALLEL_ROWS = 100_000  # from this many rows, columns are converted by parallel threads
 
 
-def _column_array(series: pd.Series | None, field: pa.Field, rows: int) -> pa.Array | pa.ChunkedArray:
-    """One column in its stored Arrow type (all nulls when the frame lacks it)."""
-    if series is None:
-        return pa.nulls(rows, type=field.type)
+def _column_array(series: pd.Series, field: pa.Field) -> pa.Array | pa.ChunkedArray:
+    """One column in its stored Arrow type."""
     if pa.types.is_date32(field.type):
         return _date_array(series, field)
     if pa.types.is_list(field.type) and series.dtype == object:
@@ -183,23 +199,49 @@ def _column_array(series: pd.Series | None, field: pa.Field, rows: int) -> pa.Ar
     return pa.array(series, type=field.type, from_pandas=True)
 
 
-def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+def to_arrow(frame: pd.DataFrame, schema: pa.Schema, ready: dict[str, pa.Array] | None = None) -> pa.Table:
     """Convert a frame to the stored Arrow schema: missing columns become nulls, extra columns are an error.
 
+    ``ready`` holds text columns already in Arrow form, as dictionary arrays (of the frame's values, or of a
+    column the frame lacks, such as a batch id on every row); they are taken as they are, so the table's
+    schema has dictionary types where ``schema`` has text.
     A large frame's columns are converted in a small thread pool (Arrow casts and numpy work free the GIL);
     the columns are taken from the frame beforehand, so the threads only read their own Series.
     """
-    unknown = [c for c in frame.columns if c not in schema.names]
+    ready = ready or {}
+    unknown = [c for c in [*frame.columns, *ready] if c not in schema.names]
     if unknown:
         msg = f"columns not in the stored schema: {unknown}"
         raise ValueError(msg)
-    columns = [(frame[f.name] if f.name in frame.columns else None, f, len(frame)) for f in schema]
+    text = (pa.string(), pa.large_string())
+    for name, arr in ready.items():
+        stored = schema.field(name).type
+        if not (pa.types.is_dictionary(arr.type) and arr.type.value_type in text and stored in text
+                and len(arr) == len(frame)):
+            msg = f"column {name}: {arr.type} of {len(arr)} rows cannot stand for {stored} of {len(frame)} rows"
+            raise ValueError(msg)
+    columns = [(frame[f.name], f) for f in schema if f.name in frame.columns and f.name not in ready]
     if len(frame) < _PARALLEL_ROWS:
         arrays = [_column_array(*column) for column in columns]
     else:
         with ThreadPoolExecutor(max_workers=parallel_workers(2)) as pool:
             arrays = list(pool.map(lambda column: _column_array(*column), columns))
-    return pa.Table.from_arrays(arrays, schema=schema)
+    given = ready | {f.name: array for (_, f), array in zip(columns, arrays, strict=True)}
+    nulls: dict[pa.DataType, pa.Array] = {}  # columns the frame lacks: one array of nulls per type, shared
+    for f in schema:
+        if f.name not in given:
+            if f.type not in nulls:
+                nulls[f.type] = pa.nulls(len(frame), type=f.type)
+            given[f.name] = nulls[f.type]
+    fields = [f.with_type(ready[f.name].type) if f.name in ready else f for f in schema]
+    return pa.Table.from_arrays([given[f.name] for f in schema], schema=pa.schema(fields, metadata=schema.metadata))
+
+
+def _ready(frame: pd.DataFrame, texts: dict[str, TextDictionary], batch_id: str) -> dict[str, pa.Array]:
+    """The columns of a batch's table to store as dictionary arrays: the batch id, and the text columns whose
+    dictionary form is still valid (the column unchanged since it was made)."""
+    ready = {name: text.dictionary for name, text in texts.items() if name in frame and text.holds(frame[name])}
+    return {**ready, "batch_id": constant_text(batch_id, len(frame))}
 
 
 @dataclass
@@ -218,6 +260,7 @@ class Batch:
     mapping: dict[str, Any]
     notes: list[str]
     sheet: str = ""
+    arrow: dict[str, dict[str, TextDictionary]] = field(default_factory=dict)  # per table: see ``Prepared.arrow``
 
 
 class Workspace:
@@ -328,10 +371,12 @@ class Workspace:
             batch_id = f"{seq:06d}-{batch.source_sha256[:10]}"
             counts: dict[str, int] = {}
             for name, frame in batch.tables.items():
-                stored = frame.assign(batch_id=batch_id)
-                counts[name] = len(stored)
+                counts[name] = len(frame)
+                schema = table_schema(name)
                 atomic_write_parquet(self.path / "tables" / name / f"{batch_id}.parquet",
-                                     to_arrow(stored, table_schema(name)), self.compression)
+                                     to_arrow(frame.drop(columns=["batch_id"], errors="ignore"), schema,
+                                              _ready(frame, batch.arrow.get(name, {}), batch_id)),
+                                     self.compression, schema)
             quarantine = batch.quarantine.assign(batch_id=batch_id)
             atomic_write_parquet(self.path / "quarantine" / f"{batch_id}.parquet",
                                  pa.Table.from_pandas(quarantine.astype({"source_row": "Int64"}),

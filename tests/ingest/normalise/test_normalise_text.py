@@ -64,6 +64,20 @@ def test_tidy_text_is_handed_on_without_a_copy() -> None:
     assert result.values.tolist() == values.tolist()
 
 
+@pytest.mark.parametrize("late", ["Beta GmbH", " Beta  GmbH "])
+def test_a_repeating_column_is_checked_once_per_value_and_keeps_its_dictionary(late: str) -> None:
+    """A column of few distinct values is handed on as it is when they are all tidy (the same buffers), cleaned
+    once per distinct value when not; either way its dictionary holds the values handed on."""
+    values = _arrow_text([["Acme Ltd", None] * 5_000, ["Acme Ltd", late] * 5_000])
+    result = clean_text(values)
+    assert result.values.tolist() == [v if pd.isna(v) else " ".join(v.split()) for v in values.tolist()]
+    assert result.dictionaries["values"].to_pylist() == [None if pd.isna(v) else v for v in result.values]
+    assert sorted(result.dictionaries["values"].dictionary.to_pylist()) == ["Acme Ltd", "Beta GmbH"]
+    same = [c.buffers()[2].address for c in arrow_chunks(result.values).chunks] == [
+        c.buffers()[2].address for c in arrow_chunks(values).chunks]
+    assert same == (late == "Beta GmbH")
+
+
 @pytest.mark.parametrize("late", ["two  spaces", " lead", "trail ", "", "ctl\x01", "nb\u00a0sp", "x\u200by"])
 def test_one_untidy_value_in_a_later_chunk_is_cleaned(late: str) -> None:
     """Every chunk is checked, and each kind of untidy value (double space, trim, empty, control character,

@@ -17,7 +17,7 @@ from procrisk.ingest.normalise.enums import parse_answers, parse_bools, parse_en
 from procrisk.ingest.normalise.lists import parse_country_list, parse_list, parse_name_list
 from procrisk.ingest.normalise.numbers import parse_ints, parse_numbers, parse_shares
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import distinct, problem_series, spread_text
+from procrisk.ingest.normalise.series import distinct, problem_series, text_result
 from procrisk.ingest.normalise.text import clean_text
 from procrisk.schema.columns import Column
 
@@ -30,8 +30,8 @@ _COUNTRY_LISTS = frozenset({"production_countries", "origin_countries"})
 def _schemes(values: pd.Series) -> Normalised:
     """A classification-scheme column on its own: canonical scheme names, others kept as given."""
     codes, uniques = distinct(values)
-    return Normalised(spread_text([normalise_scheme(str(u)) for u in uniques], codes, values.index),
-                      problem_series(None, values.index), [])
+    return text_result([normalise_scheme(str(u)) for u in uniques], codes, values.index,
+                       problem_series(None, values.index), [])
 
 
 def _list(values: pd.Series, column: Column) -> Normalised:

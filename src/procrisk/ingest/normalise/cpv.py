@@ -21,11 +21,12 @@ from procrisk.ingest.normalise.series import (
     STRING,
     arrow_chunks,
     as_arrow_text,
+    dictionary_text_series,
     distinct,
     is_missing_token,
     problem_series,
     spread,
-    spread_text,
+    text_dictionary,
 )
 from procrisk.reference import cpv
 
@@ -122,13 +123,13 @@ def normalise_classification(codes: pd.Series, schemes: pd.Series | None) -> Nor
         row_codes, uniques = distinct(_keys(codes, schemes))
     parsed = [_read_pair(k) for k in uniques]
     index = codes.index
-    extra = {
-        "scheme": spread_text([p[1] for p in parsed], row_codes, index),
-        "cpv_division": spread_text([p[3] for p in parsed], row_codes, index),
-    }
+    dictionaries = {"values": text_dictionary([p[0] for p in parsed], row_codes),
+                    "scheme": text_dictionary([p[1] for p in parsed], row_codes),
+                    "cpv_division": text_dictionary([p[3] for p in parsed], row_codes)}
+    texts = {name: dictionary_text_series(dictionary, index) for name, dictionary in dictionaries.items()}
     notes: list[str] = []
     if any(p[4] for p in parsed):
         notes.append("classification scheme CPV inferred from the codes where no scheme was given")
     problems = spread([p[2] for p in parsed], row_codes)
-    return Normalised(spread_text([p[0] for p in parsed], row_codes, index),
-                      problem_series(np.asarray(problems, dtype=object), index), notes, extra)
+    return Normalised(texts.pop("values"), problem_series(np.asarray(problems, dtype=object), index), notes, texts,
+                      dictionaries)

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import distinct, is_missing_token, problem_series, spread, spread_text
+from procrisk.ingest.normalise.series import distinct, is_missing_token, problem_series, spread, text_result
 from procrisk.reference import currencies
 
 _SPACE = re.compile(r"\s+")
@@ -35,5 +35,5 @@ def parse_currencies(values: pd.Series) -> Normalised:
     """Normalise each distinct currency cell once; unknown codes (e.g. the typo 'MNX') are left empty."""
     codes, uniques = distinct(values)
     pairs = [read_currency(str(u)) for u in uniques]
-    return Normalised(spread_text([p[0] for p in pairs], codes, values.index),
-                      problem_series(spread([p[1] for p in pairs], codes), values.index), [])
+    return text_result([p[0] for p in pairs], codes, values.index,
+                       problem_series(spread([p[1] for p in pairs], codes), values.index), [])

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import distinct, is_missing_token, problem_series, spread, spread_text
+from procrisk.ingest.normalise.series import distinct, is_missing_token, problem_series, spread, text_result
 from procrisk.schema.columns import Column
 
 _PUNCT = re.compile(r"[\s_\-/.,;:'’()\[\]\"«»]+")
@@ -213,24 +213,20 @@ def _lookup(values: pd.Series, table: dict[str, str], unknown: str, *, several: 
 
 
 def _apply(values: pd.Series, table: dict[str, str], unknown: str, *, several: frozenset[str] = frozenset(),
-           partly: str | None = None) -> tuple[pd.Series, pd.Series, list[str]]:
-    """Look each distinct value up once; returns (values, problems, notes)."""
+           partly: str | None = None) -> Normalised:
+    """Look each distinct value up once; the values found, with their problems and notes."""
     codes, results, problems, notes = _lookup(values, table, unknown, several=several, partly=partly)
-    return (spread_text(results, codes, values.index),
-            problem_series(spread(problems, codes), values.index), notes)
+    return text_result(results, codes, values.index, problem_series(spread(problems, codes), values.index), notes)
 
 
 def parse_enum(values: pd.Series, column: Column) -> Normalised:
     """Map each value of an enum column to one of ``column.allowed`` (unknown: empty + ``enum.unknown``)."""
-    out, problems, notes = _apply(values, _lookup_table(column), "enum.unknown",
-                                  several=_SEVERAL.get(column.name, frozenset()))
-    return Normalised(out, problems, notes)
+    return _apply(values, _lookup_table(column), "enum.unknown", several=_SEVERAL.get(column.name, frozenset()))
 
 
 def parse_answers(values: pd.Series) -> Normalised:
     """Map questionnaire answers to yes / partly / no (unanswered stays empty, never 'no')."""
-    out, problems, notes = _apply(values, ANSWERS, "answer.unknown")
-    return Normalised(out, problems, notes)
+    return _apply(values, ANSWERS, "answer.unknown")
 
 
 def parse_bools(values: pd.Series) -> Normalised:

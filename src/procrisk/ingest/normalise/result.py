@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 
 
 @dataclass
@@ -15,3 +16,6 @@ class Normalised:
     problems: pd.Series  # object dtype: None, or a problem code from PROBLEMS for that row
     notes: list[str]  # decisions taken for the whole column, e.g. "dates read day-first (DD/MM/YYYY)"
     extra: dict[str, pd.Series] = field(default_factory=dict)  # e.g. {"currency_hint": Series}
+    # text outputs also as Arrow dictionary arrays (their distinct texts and one index per row), under "values"
+    # or the extra's name, for the store to write without finding the distinct values again
+    dictionaries: dict[str, pa.DictionaryArray] = field(default_factory=dict)

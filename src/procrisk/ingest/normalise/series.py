@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procrisk.arrays import object_pointers
+from procrisk.ingest.normalise.result import Normalised
 
 STRING = pd.StringDtype("pyarrow")
 
@@ -85,12 +86,33 @@ def spread(per_unique: list[Any] | np.ndarray, codes: np.ndarray, *, missing: An
     return table[codes]
 
 
-def spread_text(per_unique: list[str | None], codes: np.ndarray, index: pd.Index) -> pd.Series:
-    """One text (or None) per distinct value mapped back onto every row as a string Series (Arrow take)."""
-    table = pa.array(per_unique, type=pa.large_string())
-    if not len(table):
-        return arrow_text_series(pa.nulls(len(codes), pa.large_string()), index)
-    return arrow_text_series(table.take(pa.array(codes, mask=codes < 0)), index)
+def text_dictionary(per_unique: list[str | None], codes: np.ndarray) -> pa.DictionaryArray:
+    """One text (or None) per distinct value and each row's code (-1: missing) as an Arrow dictionary array.
+
+    The dictionary holds each text once (results that coincide, such as "gbp" and "GBP" both read as "GBP",
+    share one entry; None is a null index), as a Parquet writer takes it without looking at the rows again.
+    """
+    entries: dict[str, int] = {}
+    remap = np.full(len(per_unique) + 1, -1, dtype=np.int32)  # the last slot: code -1
+    for i, text in enumerate(per_unique):
+        if text is not None:
+            remap[i] = entries.setdefault(text, len(entries))
+    indices = remap[codes]
+    missing = indices < 0
+    return pa.DictionaryArray.from_arrays(pa.array(indices, mask=missing) if missing.any() else pa.array(indices),
+                                          pa.array(list(entries), type=pa.large_string()))
+
+
+def dictionary_text_series(arr: pa.DictionaryArray, index: pd.Index) -> pd.Series:
+    """The texts of an Arrow dictionary array, one per row, as a string Series (Arrow take)."""
+    return arrow_text_series(arr.dictionary.take(arr.indices), index)
+
+
+def text_result(per_unique: list[str | None], codes: np.ndarray, index: pd.Index, problems: pd.Series,
+                notes: list[str]) -> Normalised:
+    """A text column normalised once per distinct value: its texts on every row, with their dictionary."""
+    dictionary = text_dictionary(per_unique, codes)
+    return Normalised(dictionary_text_series(dictionary, index), problems, notes, dictionaries={"values": dictionary})
 
 
 def map_distinct(

@@ -16,10 +16,12 @@ from procrisk.ingest.normalise.series import (
     arrow_chunks,
     arrow_text_series,
     as_arrow_text,
+    dictionary_text_series,
     encode_arrow,
     may_need_trim,
     problem_series,
     string_buffers,
+    text_dictionary,
 )
 
 # Control bytes and the lead bytes of combining marks (CC, CD), general punctuation and odd spaces (E2),
@@ -121,15 +123,19 @@ def _tidy(chunks: pa.ChunkedArray) -> bool:
 def clean_text(values: pd.Series) -> Normalised:
     """Normalise a text or code column (never a problem: text is kept as given, only tidied).
 
-    A tidy column (the usual case) is handed on as it is. A column that repeats itself is cleaned once per
-    distinct value and spread back to the rows; the result is the same, value for value.
+    A column that repeats itself is checked and cleaned once per distinct value and spread back to the rows
+    (handed on as it is when every distinct value is tidy), its dictionary kept for the store; another tidy
+    column (the usual case) is handed on as it is. The result is the same, value for value.
     """
     chunks = arrow_chunks(values)
+    if chunks is not None and _repeats(chunks):
+        codes, uniques = encode_arrow(chunks)
+        tidy = _tidy(pa.chunked_array([uniques]))
+        dictionary = text_dictionary((uniques if tidy else clean_text_array(uniques)).to_pylist(), codes)
+        text = arrow_text_series(chunks, values.index) if tidy else dictionary_text_series(dictionary, values.index)
+        return Normalised(text, problem_series(None, values.index), [], dictionaries={"values": dictionary})
     if chunks is not None and _tidy(chunks):
         cleaned = chunks
-    elif chunks is not None and _repeats(chunks):
-        codes, uniques = encode_arrow(chunks)
-        cleaned = clean_text_array(uniques).take(pa.array(codes, mask=codes < 0))
     else:
         cleaned = clean_text_array(as_arrow_text(values))
     return Normalised(arrow_text_series(cleaned, values.index), problem_series(None, values.index), [])
