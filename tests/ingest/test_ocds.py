@@ -580,7 +580,7 @@ def test_suppliers_merge_across_processes_without_changing_any_process() -> None
     processes = [Process([], [first], [], 3, "", [], "ocds-1", "src-a"),
                  Process([], [second], [], 7, "", [], "ocds-2", "src-b")]
     before = [list(p.suppliers[0][4]) + sorted(p.suppliers[0][5]) + list(p.suppliers[0][6]) for p in processes]
-    table, _, never_won = supplier_table(processes, is_dir=False, name="x.jsonl")
+    table, _, never_won, _ = supplier_table(processes, is_dir=False, name="x.jsonl")
     row = table.frame.iloc[0].to_dict()
     assert (row["supplier_name"], row["supplier_country"], row["source"]) == ("Acme", "GB", "src-a")
     assert row["registration_ids"] == ["GB-COH-1", "XI-LEI-9"]
@@ -588,3 +588,22 @@ def test_suppliers_merge_across_processes_without_changing_any_process() -> None
     assert (list(table.row_numbers), never_won) == ([3], 0)
     assert [list(p.suppliers[0][4]) + sorted(p.suppliers[0][5]) + list(p.suppliers[0][6])
             for p in processes] == before
+
+
+def test_suppliers_extras_come_as_the_json_text_the_pipeline_stores() -> None:
+    """Each supplier's extras text is what the pipeline would write of its extras dict (each list of roles is
+    written once and shared); in a folder, where the extras also name the file, the pipeline writes them."""
+    from procrisk.ingest.ocds.tables import Process, extras_text, supplier_table
+
+    def supplier(number: int, roles: set[str]) -> tuple[object, ...]:
+        """One organisation seen in a process."""
+        return (f"GB-COH-{number}", f"GB-COH-{number}", f"Org {number}", "GB", [], roles, [])
+
+    roles = [{"supplier"}, {"tenderer"}, {"supplier", "tenderer"}, {"supplier"}, {"tenderer", "supplier"}]
+    processes = [Process([], [supplier(n, found)], [], n, "a.jsonl", [], f"ocds-{n}", "src")
+                 for n, found in enumerate(roles)]
+    made = supplier_table(processes, is_dir=False, name="x.jsonl")
+    assert made.extras is not None
+    assert made.extras.tolist() == extras_text(made.raw.frame["extras"]).tolist()
+    assert made.extras[0] is made.extras[3] and made.extras[2] is made.extras[4]
+    assert supplier_table(processes, is_dir=True, name="folder").extras is None

@@ -113,3 +113,25 @@ def test_an_ocds_file_is_hashed_once_read_and_its_sha256_reported(monkeypatch: p
     prepared = pipeline.prepare_file(path)
     assert order == ["read", "hash"]
     assert prepared.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_with_worker_processes_the_contracts_extras_come_written_by_them_and_unchanged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read with workers (tiny batches), every input gives the same stored tables, quarantine and issues, and the
+    contracts' extras of a JSON Lines file are not written as JSON again here, nor the suppliers'."""
+    from ingest.ocds_snapshot import REAL_OCDS
+    from procrisk.ingest import pipeline
+    from procrisk.ingest.ocds import parallel, tables
+
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 997)  # a few lines a batch, and lines longer than a batch
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    differ = differing(PREPARED_GOLDEN, compute(tmp_path))
+    assert not differ, f"prepare_file output changed with worker processes for {differ}"
+    written: list[int] = []
+    extras_text = tables.extras_text
+    monkeypatch.setattr(tables, "extras_text", lambda values: (written.append(len(values)), extras_text(values))[1])
+    prepared = pipeline.prepare_file(REAL_OCDS / "mexico-gacm_releases.jsonl")
+    assert written == []
+    assert prepared.tables["contracts"]["extras"].notna().all()

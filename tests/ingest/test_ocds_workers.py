@@ -127,10 +127,10 @@ def test_a_block_piece_without_rows_adds_nothing_to_the_contracts() -> None:
     """Lines that gave no contract row (or were all dropped) leave the contracts table as it is."""
     row = ("ocds-1/A1", "ocds-1", "source", *[None] * 28, {"award_id": "A1"})
     process = Process([row], [], [], 4, "", [], "ocds-1", "source")
-    alone = contract_table([process], is_dir=False, name="f.jsonl")
-    no_rows = ([], np.array([], dtype=np.int64), "")  # what a worker sends for lines without rows: no column
-    dropped = ([[] for _ in CONTRACT_FIELDS], np.array([], dtype=np.int64), "")  # every line dropped
-    with_piece = contract_table([process], is_dir=False, name="f.jsonl", pieces=[no_rows, dropped])
+    alone, _ = contract_table([process], is_dir=False, name="f.jsonl")
+    no_rows = ([], np.array([], dtype=np.int64), "", [])  # what a worker sends for lines without rows: no column
+    dropped = ([[] for _ in CONTRACT_FIELDS], np.array([], dtype=np.int64), "", [])  # every line dropped
+    with_piece, _ = contract_table([process], is_dir=False, name="f.jsonl", pieces=[no_rows, dropped])
     assert with_piece.frame.equals(alone.frame)
     assert with_piece.row_numbers.tolist() == alone.row_numbers.tolist() == [4]
 

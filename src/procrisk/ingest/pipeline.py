@@ -319,22 +319,34 @@ def _explode_suppliers(canonical: pd.DataFrame, notes: list[str]) -> pd.DataFram
     return pd.concat([rest, exploded_part]).sort_values(_ROW, kind="stable")
 
 
-def _extras_task(frame: pd.DataFrame, mapped: dict[str, str], table: str,
-                 mapping: Mapping) -> Future[tuple[pd.Series, pa.DictionaryArray | None]]:
+def _extras_task(frame: pd.DataFrame, mapped: dict[str, str], table: str, mapping: Mapping,
+                 made: np.ndarray | None = None) -> Future[tuple[pd.Series, pa.DictionaryArray | None]]:
     """The extras of every input row (and their dictionary, if any: see ``extras_objects``), computed in a
-    background thread (Arrow work, mostly free of the GIL)."""
+    background thread (Arrow work, mostly free of the GIL).
+
+    ``made``: the OCDS extras as JSON text already (the OCDS workers and supplier_table write it), else None.
+    """
     if "extras" in frame.columns and table == mapping.table and "extras" not in mapped:  # OCDS: dicts
         from procrisk.ingest.ocds.tables import extras_text
 
+        if made is not None:
+            done: Future[tuple[pd.Series, pa.DictionaryArray | None]] = Future()
+            done.set_result((pd.Series(made, copy=False), None))  # text and None: the dtype extras_text infers
+            return done
         return _in_background(lambda extras: (extras_text(extras), None), frame["extras"])
     return _in_background(extras_objects, frame[[h for h in frame.columns if h not in mapped]])
 
 
 def _table_from_raw(
     raw: RawTable, table: str, mapping: Mapping, *, log: IssueLog, dayfirst: str, progress: Progress | None,
+    ocds_extras: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, TextDictionary]]:
     """Map, normalise and validate one RawTable; return (stored rows, quarantined rows, notes, the stored rows'
-    text columns that have an Arrow dictionary form, see ``Prepared.arrow``)."""
+    text columns that have an Arrow dictionary form, see ``Prepared.arrow``).
+
+    ``ocds_extras``: the OCDS extras as JSON text when the reader has them (``OcdsRead.contract_extras``,
+    ``supplier_extras``).
+    """
     notes: list[str] = []
     frame = raw.frame.reset_index(drop=True)
     mapped = {h: c for h, c in mapping.mapped.items() if h in frame.columns}
@@ -344,7 +356,7 @@ def _table_from_raw(
                 fix="Correct the header in the file or remove it from the mapping file.", severity="warning",
                 code="mapping.missing_column", table=table)
     canonical = pd.DataFrame({c: frame[h] for h, c in mapped.items()}, index=frame.index)
-    extras = _extras_task(frame, mapped, table, mapping)  # one per input row, built while the columns are typed
+    extras = _extras_task(frame, mapped, table, mapping, ocds_extras)  # one per input row, built meanwhile
     canonical[_ROW] = np.arange(len(frame))
     if table == "contracts" and raw.table is None:  # OCDS rows are already one per supplier
         canonical = _explode_suppliers(canonical, notes)
@@ -478,14 +490,14 @@ def _prepare_ocds_tables(path: Path, hashing: Future[str], result: OcdsRead, *, 
     quarantines = []
     notes = list(result.notes)
     rows_read = 0
-    for raw in (result.contracts, result.suppliers):
+    for raw, made in ((result.contracts, result.contract_extras), (result.suppliers, result.supplier_extras)):
         if raw is None or len(raw) == 0:
             continue
         raw = replace(raw, frame=text_as_arrow(raw.frame))  # noqa: PLW2901 - text columns as Arrow strings
         identity = Mapping(table=raw.table or "contracts",
                            columns={h: h for h in raw.headers if h in TABLES[raw.table or "contracts"]})
-        stored, quarantine, table_notes, _ = _table_from_raw(raw, identity.table, identity, log=log,
-                                                             dayfirst=dayfirst, progress=progress)
+        stored, quarantine, table_notes, _ = _table_from_raw(
+            raw, identity.table, identity, log=log, dayfirst=dayfirst, progress=progress, ocds_extras=made)
         tables[identity.table] = stored
         quarantines.append(quarantine)
         notes.extend(table_notes)

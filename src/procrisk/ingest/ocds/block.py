@@ -17,7 +17,7 @@ import numpy as np
 from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS
 from procrisk.ingest.ocds.issues import Issue
 from procrisk.ingest.ocds.sources import PENDING, Unit
-from procrisk.ingest.ocds.tables import Process
+from procrisk.ingest.ocds.tables import Piece, Process
 
 # What a worker sends for one line: (ocid, read issues, row count, suppliers, schemes, issues) as plain
 # tuples, or None when the reader reads that line itself (not a plain release, invalid JSON ...).
@@ -52,19 +52,22 @@ def _issues(plain: list[tuple[Any, ...]]) -> list[Issue]:
 class Block:
     """The worker's results for one batch of non-blank lines of a JSON Lines file, in line order."""
 
-    __slots__ = ("_lines", "columns", "dropped", "entries", "first", "index", "member", "numbers", "open",
+    __slots__ = ("_lines", "columns", "dropped", "entries", "extras", "first", "index", "member", "numbers", "open",
                  "row_base", "source", "starts", "text")
 
     def __init__(self, text: bytes | None, first: int, numbers: list[int], entries: list[Entry | None],
-                 columns: Sequence[Sequence[Any]], *, index: int, member: str, source: str, row_base: int) -> None:
+                 columns: Sequence[Sequence[Any]], *, index: int, member: str, source: str, row_base: int,
+                 extras: Sequence[str | None]) -> None:
         """Hold the ``text`` of whole lines (the first is line ``first``) and what the worker made of it.
 
-        ``numbers`` are those of its non-blank lines, ``entries`` one per non-blank line, ``columns`` their rows.
+        ``numbers`` are those of its non-blank lines, ``entries`` one per non-blank line, ``columns`` their rows,
+        ``extras`` each row's extras as JSON text (``tables.object_json``).
         """
         self.text, self.first, self.numbers = text, first, numbers
         self._lines: list[bytes] | None = None
         self.entries = entries
         self.columns = columns
+        self.extras = extras
         self.index, self.member, self.source, self.row_base = index, member, source, row_base
         self.starts = [0, *accumulate(e[2] if e is not None else 0 for e in entries)]
         self.dropped: set[int] = set()
@@ -140,13 +143,14 @@ class Block:
                           _issues(issues), ocid,
                           sources[starts[position]] if count else None)
 
-    def kept_columns(self) -> tuple[Sequence[Sequence[Any]], np.ndarray]:
-        """The columns of the rows of the lines kept, and each row's source_row."""
+    def kept_columns(self) -> Piece:
+        """The columns of the rows of the lines kept, each row's source_row, the file and the rows' extras text."""
         counts = np.diff(np.asarray(self.starts, dtype=np.int64))
         rows = np.asarray(self.numbers, dtype=np.int64) + self.row_base
         if not self.dropped:
-            return self.columns, np.repeat(rows, counts)
+            return self.columns, np.repeat(rows, counts), self.member, self.extras
         kept = np.ones(len(self.entries), dtype=bool)
         kept[list(self.dropped)] = False
         keep = np.repeat(kept, counts).tolist()
-        return [list(compress(column, keep)) for column in self.columns], np.repeat(rows[kept], counts[kept])
+        return ([list(compress(column, keep)) for column in self.columns], np.repeat(rows[kept], counts[kept]),
+                self.member, list(compress(self.extras, keep)))

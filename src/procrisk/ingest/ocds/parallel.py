@@ -26,6 +26,7 @@ from procrisk.ingest.ocds.fast import flatten_line
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
 from procrisk.ingest.ocds.sources import UNREADABLE, Unit, _open, _release_ocid, cut_short, is_plain_release, parse
+from procrisk.ingest.ocds.tables import EXTRAS, object_json
 
 MIN_BYTES = 8 << 20  # smaller files are read in this process (forking the workers costs ~0.1 s, ~1,000 lines)
 BATCH_BYTES = 2 << 20  # bytes of whole lines handed to a worker at a time (about 2,000 releases of 1 KB)
@@ -43,7 +44,8 @@ def read_batch(chunk: bytes, first: int, index: int, member: str, source: str, r
     reads (fast.flatten_line); one that path steps aside for is parsed whole and compiled as before.
 
     Sent as marshal data (plain tuples, lists, dicts and sets: what JSON values and rows are made of), which
-    the reader reads back faster than a pickle; each Process's row, file and ocid are its line's own.
+    the reader reads back faster than a pickle; each Process's row, file and ocid are its line's own. Each
+    row's extras also come as the JSON text the pipeline stores, made here rather than in the reader.
     """
     numbers: list[int] = []
     entries: list[Entry | None] = []
@@ -82,7 +84,8 @@ def _plain(issues: list[Issue]) -> list[tuple[Any, ...]]:
 
 
 def _encode(numbers: list[int], entries: list[Entry | None], rows: list[list[tuple[Any, ...]]]) -> bytes:
-    """marshal data of a batch's line numbers, entries and rows (as columns); lines it cannot carry go to the reader.
+    """marshal data of a batch's line numbers, entries, rows (as columns) and the rows' extras as JSON text; lines
+    it cannot carry go to the reader.
 
     ``rows`` is emptied first: a value then held by its column alone is written without marshal's
     back-reference bookkeeping, which doubles the cost of writing values held twice.
@@ -90,7 +93,7 @@ def _encode(numbers: list[int], entries: list[Entry | None], rows: list[list[tup
     columns = _columns(rows)
     rows.clear()
     try:
-        return marshal.dumps((numbers, entries, columns), MARSHAL_VERSION)
+        return marshal.dumps((numbers, entries, columns, _extras_json(columns)), MARSHAL_VERSION)
     except ValueError:  # never seen with values parsed from JSON: a safety net, the reader reads those lines
         own = _per_line(columns, entries)
         for position, entry in enumerate(entries):
@@ -98,7 +101,13 @@ def _encode(numbers: list[int], entries: list[Entry | None], rows: list[list[tup
                 marshal.dumps((entry, own[position]), MARSHAL_VERSION)
             except ValueError:
                 entries[position], own[position] = None, []
-        return marshal.dumps((numbers, entries, _columns(own)), MARSHAL_VERSION)
+        columns = _columns(own)
+        return marshal.dumps((numbers, entries, columns, _extras_json(columns)), MARSHAL_VERSION)
+
+
+def _extras_json(columns: list[tuple[Any, ...]]) -> list[str | None]:
+    """Each row's extras as ``object_json`` writes them (none when there is no row)."""
+    return list(map(object_json, columns[EXTRAS])) if columns else []
 
 
 def _per_line(columns: list[tuple[Any, ...]], entries: list[Entry | None]) -> list[list[tuple[Any, ...]]]:
@@ -119,9 +128,9 @@ def _columns(rows: list[list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
 def _block(data: bytes, chunk: bytes, first: int, index: int, member: str, source: str, row_base: int) -> Block:
     """The Block of one chunk from what ``read_batch`` returned for it."""
     # only ever data our own forked worker just made from this chunk, never bytes from a file
-    numbers, entries, columns = marshal.loads(data)  # noqa: S302
+    numbers, entries, columns, extras = marshal.loads(data)  # noqa: S302
     return Block(chunk, first, numbers, entries, columns, index=index, member=member, source=source,
-                 row_base=row_base)
+                 row_base=row_base, extras=extras)
 
 
 def worker_count() -> int:

@@ -37,6 +37,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from procrisk.errors import InputFileError
 from procrisk.ingest.ocds.block import Block
 from procrisk.ingest.ocds.flatten import Flat
@@ -64,6 +66,8 @@ class OcdsRead:
     releases_read: int
     processes: int
     notes: list[str] = field(default_factory=list)
+    contract_extras: np.ndarray | None = None  # the contracts' extras as JSON text, when the workers made it
+    supplier_extras: np.ndarray | None = None  # the suppliers' extras as JSON text (not in a folder)
 
 
 class _Reader:
@@ -323,10 +327,11 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
                 source.lines.close()
             source.lines = None
         compiled = sorted((p for p in reader.results.values() if p.__class__ is not tuple), key=lambda p: p.row)
-        contracts = contract_table(compiled, is_dir=source.is_dir, name=name,
-                                   pieces=[(*b.kept_columns(), b.member) for b in reader.blocks])
+        contracts, contract_extras = contract_table(compiled, is_dir=source.is_dir, name=name,
+                                                    pieces=[b.kept_columns() for b in reader.blocks])
         processes = _in_row_order(compiled, reader.blocks)
-        suppliers, supplier_issues, never_won = supplier_table(processes, is_dir=source.is_dir, name=name)
+        suppliers, supplier_issues, never_won, supplier_extras = supplier_table(processes, is_dir=source.is_dir,
+                                                                                name=name)
         issues = [*read_sink.items, *(i for p in processes for i in p.issues), *supplier_issues,
                   *classification_issues(processes)]
         log = IssueLog(source_file=name)
@@ -341,4 +346,5 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
         reader.blocks.clear()
     contracts.notes.extend(notes)
     return OcdsRead(contracts=contracts, suppliers=suppliers, issues=log, releases_read=reader.releases_read,
-                    processes=count, notes=notes)
+                    processes=count, notes=notes, contract_extras=contract_extras,
+                    supplier_extras=supplier_extras)

@@ -27,8 +27,9 @@ _JSON_ENCODE = None if c_make_encoder is None else c_make_encoder(
     None, json.JSONEncoder().default, encode_basestring, None, ": ", ", ", True, False, True)
 
 
-# Contract rows held as columns (CONTRACT_FIELDS order), each row's source_row, and the file they come from
-Piece = tuple[Sequence[Sequence[Any]], np.ndarray, str]
+# Contract rows held as columns (CONTRACT_FIELDS order), each row's source_row, the file they come from, and
+# each row's extras as JSON text (object_json, made by the worker)
+Piece = tuple[Sequence[Sequence[Any]], np.ndarray, str, Sequence[str | None]]
 
 
 class Process(NamedTuple):
@@ -52,7 +53,7 @@ SUPPLIER_SEEN = ("key", "supplier_id", "name", "country", "registration_ids", "r
 _IS_SET = partial(is_not, None)  # stops at the first value that is not None
 _SOURCE = CONTRACT_FIELDS.index("source")
 _CONTRACT_ID = CONTRACT_FIELDS.index("contract_id")
-_EXTRAS = CONTRACT_FIELDS.index("extras")
+EXTRAS = CONTRACT_FIELDS.index("extras")  # where a contract row holds its extras
 
 
 def pack(flat: Flat, row: int, member: str, issues: list[Issue], ocid: str | None) -> Process:
@@ -133,8 +134,9 @@ def _unique_ids(ids: list[str]) -> list[str]:
 
 
 def contract_table(processes: list[Process], *, is_dir: bool, name: str,
-                   pieces: Sequence[Piece] = ()) -> RawTable:
-    """The contracts RawTable in source order, with contract ids made unique within the input.
+                   pieces: Sequence[Piece] = ()) -> tuple[RawTable, np.ndarray | None]:
+    """The contracts RawTable in source order, with contract ids made unique within the input, and its extras
+    as JSON text (``object_json``) when the pieces brought theirs (None otherwise: the pipeline makes it).
 
     ``pieces`` are rows already held as columns (the lines of worker blocks, block.py), in source order; the
     processes' rows go between them by source_row.
@@ -145,25 +147,31 @@ def contract_table(processes: list[Process], *, is_dir: bool, name: str,
         dict.fromkeys(CONTRACT_FIELDS, ())
     members = [p.member for p in processes for _ in p.rows] if is_dir else []
     pieces = [piece for piece in pieces if len(piece[1])]  # a piece without rows has no columns either
+    texts = None
     if pieces:
-        columns, numbers, members = _with_pieces(pieces, columns, numbers, members, is_dir=is_dir)
+        columns, numbers, members, texts = _with_pieces(pieces, columns, numbers, members, is_dir=is_dir)
     ids = columns["contract_id"]
     if len(set(ids)) != len(ids):  # some id repeats (the set test is far faster than the loop when none does)
         columns["contract_id"] = _unique_ids(list(ids))
     if is_dir:
         columns["extras"] = [{**(extras if extras is not None else {}), "ocds_file": member} if member else extras
                              for extras, member in zip(columns["extras"], members, strict=True)]
-    return RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="contracts")
+    return RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="contracts"), texts
 
 
 def _with_pieces(pieces: Sequence[Piece], columns: dict[str, Sequence[Any]], numbers: np.ndarray,
-                 members: list[str], *, is_dir: bool) -> tuple[dict[str, Sequence[Any]], np.ndarray, list[str]]:
-    """The pieces' rows, then the processes' rows, put in source_row order (a stable sort)."""
+                 members: list[str], *, is_dir: bool,
+                 ) -> tuple[dict[str, Sequence[Any]], np.ndarray, list[str], np.ndarray | None]:
+    """The pieces' rows, then the processes' rows, put in source_row order (a stable sort), and their extras as
+    JSON text (None in a folder, where the extras get the file's name yet)."""
     numbers = np.concatenate([*(piece[1] for piece in pieces), numbers])
     count = len(numbers)  # each column made once, as the object array the frame holds
     joined = {field: np.fromiter(chain.from_iterable([*(piece[0][at] for piece in pieces), columns[field]]),
                                  dtype=object, count=count)
               for at, field in enumerate(CONTRACT_FIELDS)}
+    texts = None if is_dir else np.fromiter(
+        chain.from_iterable([*(piece[3] for piece in pieces), map(object_json, columns["extras"])]),
+        dtype=object, count=count)
     if is_dir:
         members = [*chain.from_iterable(repeat(piece[2], len(piece[1])) for piece in pieces), *members]
     if len(numbers) > 1 and bool((numbers[1:] < numbers[:-1]).any()):
@@ -171,7 +179,8 @@ def _with_pieces(pieces: Sequence[Piece], columns: dict[str, Sequence[Any]], num
         numbers = numbers[order]
         joined = {field: values[order] for field, values in joined.items()}
         members = [members[i] for i in order.tolist()] if is_dir else members
-    return joined, numbers, members
+        texts = texts[order] if texts is not None else None
+    return joined, numbers, members, texts
 
 
 def _merge_suppliers(processes: list[Process]) -> dict[str, list[Any]]:
@@ -238,8 +247,18 @@ def _identifier_issues(suppliers: dict[str, list[Any]]) -> list[Issue]:
     return issues
 
 
-def supplier_table(processes: list[Process], *, is_dir: bool, name: str) -> tuple[RawTable, list[Issue], int]:
-    """The suppliers RawTable (one row per organisation), its identifier issues, and how many never won."""
+class Suppliers(NamedTuple):
+    """The suppliers RawTable, its identifier issues, how many never won, and its extras as JSON text."""
+
+    raw: RawTable
+    issues: list[Issue]
+    never_won: int
+    extras: np.ndarray | None  # each row's extras as object_json writes them (None in a folder)
+
+
+def supplier_table(processes: list[Process], *, is_dir: bool, name: str) -> Suppliers:
+    """The suppliers RawTable (one row per organisation), its identifier issues, how many never won, and its
+    extras as JSON text (written once per distinct list of roles)."""
     merged = _merge_suppliers(processes)
     count = len(merged)
     _, ids, names, countries, registrations, roles, _, rows, members, sources = \
@@ -257,7 +276,20 @@ def supplier_table(processes: list[Process], *, is_dir: bool, name: str) -> tupl
     assert tuple(columns) == SUPPLIER_FIELDS
     numbers = np.fromiter(rows, dtype=np.int64, count=count)
     table = RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="suppliers")
-    return table, _identifier_issues(merged), never_won
+    return Suppliers(table, _identifier_issues(merged), never_won, None if is_dir else _roles_json(extras))
+
+
+def _roles_json(extras: list[dict[str, Any]]) -> np.ndarray:
+    """``object_json`` of each ``{"roles": [...]}``, written once per distinct list of roles."""
+    known: dict[tuple[str, ...], str | None] = {}
+    texts = np.empty(len(extras), dtype=object)
+    for at, extra in enumerate(extras):
+        key = tuple(extra["roles"])
+        text = known.get(key)
+        if text is None:
+            text = known[key] = object_json(extra)
+        texts[at] = text
+    return texts
 
 
 def classification_issues(processes: list[Process]) -> list[Issue]:
