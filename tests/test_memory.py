@@ -59,3 +59,19 @@ def test_a_bad_value_is_a_clear_error(tmp_path: Path) -> None:
                             check=False, timeout=120)
     assert result.returncode == 1
     assert "PROCRISK_HUGE_PAGES" in result.stderr and "huge_pages" in result.stderr
+
+
+def test_the_dashboard_server_applies_the_setting_before_it_loads_anything(tmp_path: Path) -> None:
+    """The server's start (its lifespan calls apply_settings first) opts the process out; a bad setting is left
+    for the pages to show, not raised at start."""
+    probe = ("from procrisk.dashboard import server\nfrom procrisk.memory import huge_pages_disabled\n"
+             "server.apply_settings()\nprint(huge_pages_disabled())\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROCRISK_")}
+    env["PROCRISK_WORKSPACE"] = str(tmp_path / "ws")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True,
+                            timeout=120)
+    assert result.stdout.strip() == "True"
+    env["PROCRISK_HUGE_PAGES"] = "maybe"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=False,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr  # no exception at start: the pages report the bad setting

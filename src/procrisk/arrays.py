@@ -23,7 +23,6 @@ def object_pointers(values: np.ndarray) -> np.ndarray:
     return np.frombuffer(pointers, dtype=np.uintp).copy()
 
 
-
 def constant_text(text: str, rows: int) -> pa.DictionaryArray:
     """One text on every row, as an Arrow dictionary array of one entry (what a Parquet writer stores fastest)."""
     return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype=np.int32)),

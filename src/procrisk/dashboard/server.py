@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 LOAD_TIMEOUT = 60.0  # seconds the server start waits for the latest run's contracts (the rest loads in background)
@@ -30,18 +30,26 @@ def preload() -> None:
     inspect.stack(0)
 
 
+def apply_settings() -> None:
+    """Apply the settings that tune the server process (huge pages) before it loads anything; a bad setting is
+    left for the pages, which show it."""
+    from procrisk.config import apply_process_settings, load_config
+    from procrisk.errors import ConfigError
+
+    with suppress(ConfigError):
+        apply_process_settings(load_config())
+
+
 def load_latest_run() -> None:
     """Read the contracts of the configured workspace's latest run into the dashboard's cache, if it has one.
 
     Problems (no workspace, a bad setting, an unreadable run) are left for the pages, which show them.
     """
-    from procrisk.config import apply_process_settings, load_config
+    from procrisk.config import load_config
     from procrisk.dashboard import data
 
     try:
-        config = load_config()
-        apply_process_settings(config)
-        workspace = str(config.workspace_path)
+        workspace = str(load_config().workspace_path)
         run = data.latest_run(workspace)
         if run is not None:
             data.warm(workspace, run, now=True).exception(timeout=LOAD_TIMEOUT)
@@ -51,7 +59,9 @@ def load_latest_run() -> None:
 
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
-    """The st.App lifespan: preload and read the latest run at start, nothing to release at shutdown."""
+    """The st.App lifespan: apply the process settings, preload and read the latest run at start, nothing to
+    release at shutdown."""
+    apply_settings()
     preload()
     load_latest_run()
     yield

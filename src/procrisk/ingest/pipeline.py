@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from procrisk.ingest.ocds import OcdsRead
 
 Progress = Callable[[str, float], None]
+_QUARANTINE_COLUMNS = ["source_file", "source_sheet", "source_row", "table", "reasons", "cells"]
 # A row with none of these (and no key) describes nothing: it is quarantined, never given a generated key.
 _IDENTITY = {"contracts": ("contract_id", "title", "description", "supplier_name", "supplier_id"),
              "suppliers": ("supplier_id", "supplier_name", "registration_ids")}
@@ -402,9 +403,8 @@ def _quarantine(frame: pd.DataFrame, bad: np.ndarray, log: IssueLog, table: str,
 
     ``bad`` holds the input row positions (``_ROW``) of the rejected rows, repeated for split rows.
     """
-    columns = ["source_file", "source_sheet", "source_row", "table", "reasons", "cells"]
     if not len(bad):
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=_QUARANTINE_COLUMNS)
     positions = sorted(set(bad.tolist()))
     reasons: dict[int, list[str]] = {}
     for issue in log.rows:
@@ -487,6 +487,7 @@ def _prepare_ocds_tables(path: Path, hashing: Future[str], result: OcdsRead, *, 
 
     log = result.issues
     tables: dict[str, pd.DataFrame] = {}
+    arrows: dict[str, dict[str, TextDictionary]] = {}
     quarantines = []
     notes = list(result.notes)
     rows_read = 0
@@ -496,17 +497,17 @@ def _prepare_ocds_tables(path: Path, hashing: Future[str], result: OcdsRead, *, 
         raw = replace(raw, frame=text_as_arrow(raw.frame))  # noqa: PLW2901 - text columns as Arrow strings
         identity = Mapping(table=raw.table or "contracts",
                            columns={h: h for h in raw.headers if h in TABLES[raw.table or "contracts"]})
-        stored, quarantine, table_notes, _ = _table_from_raw(
+        stored, quarantine, table_notes, arrows[identity.table] = _table_from_raw(
             raw, identity.table, identity, log=log, dayfirst=dayfirst, progress=progress, ocds_extras=made)
         tables[identity.table] = stored
         quarantines.append(quarantine)
         notes.extend(table_notes)
         rows_read += len(raw)
     quarantine = pd.concat(quarantines, ignore_index=True) if quarantines else pd.DataFrame(
-        columns=["source_file", "source_sheet", "source_row", "table", "reasons", "cells"])
+        columns=_QUARANTINE_COLUMNS)
     stored_rows = rows_read - len(quarantine)
     return Prepared(
         source_file=path.name, sha256=hashing.result(), kind="ocds", sheet="", tables=tables, quarantine=quarantine,
         issues=log.frame(), rows_read=rows_read, rows_stored=stored_rows, rows_quarantined=len(quarantine),
-        mapping={"table": "ocds", "origin": "OCDS flattening (award x supplier)"}, notes=notes,
+        mapping={"table": "ocds", "origin": "OCDS flattening (award x supplier)"}, notes=notes, arrow=arrows,
     )

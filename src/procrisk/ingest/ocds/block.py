@@ -44,6 +44,11 @@ def lines_of(chunk: bytes, first: int, *, ends: bool = True) -> list[tuple[int, 
     return lines
 
 
+def rows_of(columns: Sequence[Sequence[Any]], start: int, count: int) -> list[tuple[Any, ...]]:
+    """Rows ``start`` to ``start + count`` of rows held as columns, as tuples."""
+    return list(zip(*(column[start:start + count] for column in columns), strict=True)) if count else []
+
+
 def _issues(plain: list[tuple[Any, ...]]) -> list[Issue]:
     """Issues from tuples of their fields (the same empty list back when there is none)."""
     return [Issue(*i) for i in plain] if plain else []
@@ -116,8 +121,7 @@ class Block:
     def process(self, position: int) -> Process:
         """The Process one line gives on its own (its rows rebuilt from the columns)."""
         ocid, _, count, suppliers, schemes, issues = self.entries[position]  # type: ignore[misc]
-        start = self.starts[position]
-        rows = list(zip(*(column[start:start + count] for column in self.columns), strict=True)) if count else []
+        rows = rows_of(self.columns, self.starts[position], count)
         return Process(rows, suppliers, schemes, self.row_base + self.numbers[position], self.member,
                        _issues(issues), ocid, rows[0][_SOURCE] if rows else None)
 

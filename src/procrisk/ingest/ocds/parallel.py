@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from procrisk.config import parallel_workers
-from procrisk.ingest.ocds.block import Block, Entry, lines_of
+from procrisk.ingest.ocds.block import Block, Entry, lines_of, rows_of
 from procrisk.ingest.ocds.fast import flatten_line
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
@@ -115,7 +115,7 @@ def _per_line(columns: list[tuple[Any, ...]], entries: list[Entry | None]) -> li
     own, start = [], 0
     for entry in entries:
         count = entry[2] if entry is not None else 0
-        own.append(list(zip(*(column[start:start + count] for column in columns), strict=True)))
+        own.append(rows_of(columns, start, count))
         start += count
     return own
 
