@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pandas as pd
 import pytest
 
@@ -53,6 +55,31 @@ def test_resolver_different_countries_stay_apart_unless_disabled():
             {"supplier_name": "Acme Inc", "supplier_country": "US"}]
     assert len(set(_keys(rows).values())) == 2
     assert len(set(_keys(rows, use_country=False).values())) == 1
+
+
+def test_resolver_ids_spelt_with_any_space_are_one_id():
+    spaces = ["GB-COH-0123 4567", "gb-coh-0123\u00a04567", "GB-COH-\t01234567\n", "GB-COH-\u20031234567"]
+    keys = _keys([{"supplier_name": f"Name {i}", "supplier_id": ident} for i, ident in enumerate(spaces)])
+    assert set(keys.values()) == {"GB-COH-01234567"}
+
+
+def test_resolver_lone_supplier_is_keyed_by_its_qualified_id_before_a_publisher_number():
+    keys = _keys([{"supplier_name": "Acme Ltd", "supplier_id": "100", "source": "A",
+                   "registration_ids": ["XI-ABC-9"]},
+                  {"supplier_name": "Beta Ltd", "supplier_id": "200", "source": "A"}])
+    assert keys == {0: "XI-ABC-9", 1: "A:200"}
+
+
+def test_resolver_leaves_the_cyclic_collector_as_it_found_it():
+    assert gc.isenabled()
+    SupplierResolver().fit_transform(["Acme Ltd", "Acme Limited"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        SupplierResolver().fit_transform(["Acme Ltd"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_resolver_unqualified_ids_link_only_inside_their_source():

@@ -26,19 +26,32 @@ class ConstrainedUnion:
     """Union-find over record indexes that refuses merges breaking an id, country or split constraint."""
 
     def __init__(self, ids: list[tuple[str, ...]], countries: list[str | None],
-                 splits: list[dict[int, int]], *, use_country: bool = True) -> None:
-        """One singleton cluster per record."""
+                 splits: dict[int, dict[int, int]], *, use_country: bool = True) -> None:
+        """One singleton cluster per record; ``splits`` maps a record to its split memberships (most have none).
+
+        A cluster's info is built when it is first asked to merge: most records of a big table never are.
+        """
         self.parent = list(range(len(ids)))
-        self.info: list[_Cluster | None] = [None] * len(ids)
-        for i, (record_ids, country, split) in enumerate(zip(ids, countries, splits, strict=True)):
-            if not (record_ids or (country and use_country) or split):
-                continue
+        self.ids, self.countries, self.splits = ids, countries, splits
+        self.use_country = use_country
+        self.info: dict[int, _Cluster | None] = {}
+        self.merged = 0
+        self.refused = 0
+
+    def _info(self, root: int) -> _Cluster | None:
+        """What root knows (None when it has no id, country or split): made from its record when first needed."""
+        if root in self.info:
+            return self.info[root]
+        record_ids, split = self.ids[root], self.splits.get(root)
+        country = self.countries[root] if self.use_country else None
+        made = None
+        if record_ids or country or split:
             by_scheme: dict[str, set[str]] = {}
             for ident in record_ids:
                 by_scheme.setdefault(scheme_of(ident), set()).add(ident)
-            self.info[i] = _Cluster(by_scheme, {country} if country and use_country else set(), dict(split))
-        self.merged = 0
-        self.refused = 0
+            made = _Cluster(by_scheme, {country} if country else set(), dict(split or {}))
+        self.info[root] = made
+        return made
 
     def find(self, i: int) -> int:
         """The root of record i (with path halving)."""
@@ -50,7 +63,7 @@ class ConstrainedUnion:
 
     def conflict(self, a: int, b: int) -> str | None:
         """Why roots a and b may not merge ('split', 'id', 'country'), or None."""
-        x, y = self.info[a], self.info[b]
+        x, y = self._info(a), self._info(b)
         if x is None or y is None:
             return None
         for entry, member in x.splits.items():
@@ -79,7 +92,7 @@ class ConstrainedUnion:
         if ra > rb:
             ra, rb = rb, ra
         self.parent[rb] = ra
-        x, y = self.info[ra], self.info[rb]
+        x, y = self._info(ra), self._info(rb)
         if y is None:
             return True
         if x is None:

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from procrisk.ml.missing import is_missing
 
 _QUALIFIED = re.compile(r"^[A-Z]{2,}(?:-[A-Z0-9]+)*-[^-\s].*$")
-_SPACES = re.compile(r"\s+")
 GENERATED_PREFIX = "NAME-"
 _ZERO_PAD = {"GB-COH": 8}
 
@@ -22,7 +21,7 @@ def normalise_id(value: object) -> str | None:
     """An id in one spelling (upper case, no spaces, UK company numbers padded to 8), or None when empty."""
     if is_missing(value):
         return None
-    text = _SPACES.sub("", str(value)).upper()
+    text = "".join(str(value).split()).upper()  # str.split and regex \s agree on what is a space
     if not text or text.startswith(GENERATED_PREFIX):
         return None
     scheme, _, local = text.rpartition("-")

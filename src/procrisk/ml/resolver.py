@@ -13,10 +13,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
+from procrisk.memory import collector_paused
 from procrisk.ml.clustering import ConstrainedUnion
 from procrisk.ml.identifiers import is_qualified, row_ids
 from procrisk.ml.matching import candidate_pairs, compatible, pair_cosines
-from procrisk.ml.missing import is_missing
 from procrisk.ml.normalise import name_key
 from procrisk.ml.overrides import Overrides, as_overrides
 from procrisk.schema.columns import SUPPLIERS
@@ -34,8 +34,8 @@ def _column(frame: pd.DataFrame, name: str) -> list[Any]:
     """A column as a list of Python values (None for missing), or all None when absent."""
     if name not in frame.columns:
         return [None] * len(frame)
-    values = frame[name].astype(object).tolist()
-    return [None if is_missing(v) else v for v in values]
+    column = frame[name]
+    return column.astype(object).where(column.notna(), None).tolist()
 
 
 def records_of(X: Any) -> list[Record]:  # noqa: N803
@@ -96,6 +96,11 @@ def _cluster_keys(records: list[Record], roots: list[int], *, use_country: bool)
         members[root].append(i)
     keys: dict[int, str | None] = {}
     for root, idx in members.items():
+        if len(idx) == 1:  # most clusters: the record's own key, its ids already sorted
+            name, ids, country = records[root]
+            keys[root] = next((i for i in ids if is_qualified(i)), None) or (ids[0] if ids else None) \
+                or stable_key([name], (), [country] if use_country else [])
+            continue
         keys[root] = stable_key([records[i][0] for i in idx], [x for i in idx for x in records[i][1]],
                                 [records[i][2] for i in idx] if use_country else [])
     seen: dict[str, list[int]] = defaultdict(list)
@@ -214,8 +219,10 @@ class SupplierResolver(TransformerMixin, BaseEstimator):
         return edges, stats
 
     def _override_edges(self, overrides: Overrides, records: list[Record]) -> tuple[list[list[int]],
-                                                                                  list[dict[int, int]]]:
-        """Record groups to confirm, and each record's split memberships {split entry: member}."""
+                                                                                  dict[int, dict[int, int]]]:
+        """Record groups to confirm, and the split memberships {split entry: member} of the records in one."""
+        if not len(overrides):
+            return [], {}
         by_name: dict[str, list[int]] = defaultdict(list)
         by_id: dict[str, list[int]] = defaultdict(list)
         for i, (key, ids, _country) in enumerate(records):
@@ -228,18 +235,19 @@ class SupplierResolver(TransformerMixin, BaseEstimator):
 
         confirm = [sorted({i for kind, value in d.members for i in matched(kind, value)})
                    for d in overrides.confirm]
-        splits: list[dict[int, int]] = [{} for _ in records]
+        splits: dict[int, dict[int, int]] = defaultdict(dict)
         for entry, decision in enumerate(overrides.split):
             for member, (kind, value) in enumerate(decision.members):
                 for i in matched(kind, value):
                     splits[i][entry] = member
-        return confirm, splits
+        return confirm, dict(splits)
 
     def fit(self, X: Any, y: Any = None) -> SupplierResolver:  # noqa: N803
         """Resolve the rows of X (a DataFrame with supplier_name and optional registration_ids, supplier_id,
         supplier_country, source columns, or a 1-D sequence of names) into supplier keys."""
         del y
-        return self._fit_records(records_of(X))
+        with collector_paused():  # records, clusters and indexes hold no cycles: a third of the time otherwise
+            return self._fit_records(records_of(X))
 
     def _fit_records(self, rows: list[Record]) -> SupplierResolver:
         """Fit on the records of the input rows."""
@@ -298,10 +306,11 @@ class SupplierResolver(TransformerMixin, BaseEstimator):
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:  # noqa: N803
         """Fit, then return the supplier key of each row of X (the rows are normalised once)."""
         del y, fit_params
-        rows = records_of(X)
-        self._fit_records(rows)
-        keys = self.keys_
-        return np.asarray([keys[r] for r in rows], dtype=object)
+        with collector_paused():
+            rows = records_of(X)
+            self._fit_records(rows)
+            keys = self.keys_
+            return np.asarray([keys[r] for r in rows], dtype=object)
 
     def transform(self, X: Any) -> np.ndarray:  # noqa: N803
         """The supplier key of each row (object array; None when a row has neither a name nor an id).
@@ -311,7 +320,8 @@ class SupplierResolver(TransformerMixin, BaseEstimator):
         rows by fuzzy name matching.
         """
         check_is_fitted(self, "keys_")
-        return np.asarray([self._key_of(r) for r in records_of(X)], dtype=object)
+        with collector_paused():
+            return np.asarray([self._key_of(r) for r in records_of(X)], dtype=object)
 
     def __sklearn_tags__(self) -> Any:
         """Text input: names (or a frame of supplier columns), no y, no numeric array checks."""
