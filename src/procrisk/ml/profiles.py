@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from procrisk.memory import collector_paused
 from procrisk.ml.identifiers import row_ids
 from procrisk.ml.missing import is_missing
 
@@ -32,21 +33,22 @@ def list_suppliers(contracts: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataF
     names: dict[str, Counter] = {}
     ids: dict[str, set[str]] = {}
     sources: dict[str, set[str]] = {}
-    for frame in (suppliers, contracts):
-        if "supplier_key" not in frame.columns:
-            continue
-        rows = zip(_values(frame, "supplier_key"), _values(frame, "supplier_name"), _values(frame, "source"),
-                   _values(frame, "registration_ids"), _values(frame, "supplier_id"), strict=True)
-        for key, name, source, reg, sid in rows:
-            if key is None:
+    with collector_paused():  # a Counter and two sets per supplier, no cycles
+        for frame in (suppliers, contracts):
+            if "supplier_key" not in frame.columns:
                 continue
-            names.setdefault(key, Counter())
-            ids.setdefault(key, set()).update(row_ids(reg, sid, source))
-            sources.setdefault(key, set())
-            if name is not None:
-                names[key][str(name)] += 1
-            if source is not None:
-                sources[key].add(str(source))
+            rows = zip(_values(frame, "supplier_key"), _values(frame, "supplier_name"), _values(frame, "source"),
+                       _values(frame, "registration_ids"), _values(frame, "supplier_id"), strict=True)
+            for key, name, source, reg, sid in rows:
+                if key is None:
+                    continue
+                names.setdefault(key, Counter())
+                ids.setdefault(key, set()).update(row_ids(reg, sid, source))
+                sources.setdefault(key, set())
+                if name is not None:
+                    names[key][str(name)] += 1
+                if source is not None:
+                    sources[key].add(str(source))
     counts, totals, currencies = _contract_totals(contracts)
     rows_out = []
     for key, spellings in names.items():
