@@ -70,6 +70,15 @@ def test_resolver_lone_supplier_is_keyed_by_its_qualified_id_before_a_publisher_
     assert keys == {0: "XI-ABC-9", 1: "A:200"}
 
 
+def test_resolver_clusters_kept_apart_that_would_share_a_key_get_distinct_keys():
+    keys = _keys([{"supplier_name": "Acme Ltd", "registration_ids": ["GB-COH-00000001", "XI-ABC-1"]},
+                  {"supplier_name": "Other Ltd", "registration_ids": ["GB-COH-00000001", "XI-ABC-2"]},
+                  {"supplier_name": "Third Ltd", "registration_ids": ["GB-COH-00000002"]}])
+    assert keys[0] != keys[1]
+    assert keys[0].startswith("GB-COH-00000001-") and keys[1].startswith("GB-COH-00000001-")
+    assert keys[2] == "GB-COH-00000002"
+
+
 def test_resolver_leaves_the_cyclic_collector_as_it_found_it():
     assert gc.isenabled()
     SupplierResolver().fit_transform(["Acme Ltd", "Acme Limited"])

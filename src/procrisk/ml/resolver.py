@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -89,29 +89,37 @@ def stable_key(name_keys: Sequence[str], ids: Sequence[str], countries: Sequence
     return "N-" + _digest(min(names) + ("|" + where if where else ""))
 
 
+def _own_key(record: Record, *, use_country: bool) -> str | None:
+    """The key of a cluster of one record (``stable_key`` of its content; its ids are sorted already)."""
+    name, ids, country = record
+    for ident in ids:
+        if is_qualified(ident):
+            return ident
+    if ids:
+        return ids[0]
+    return stable_key([name], (), [country] if use_country else [])
+
+
 def _cluster_keys(records: list[Record], roots: list[int], *, use_country: bool) -> dict[int, str | None]:
     """The stable key of every cluster root; two clusters that would share a key get a content suffix."""
+    root_of = np.asarray(roots, dtype=np.int64)
+    sizes = np.bincount(root_of, minlength=len(roots))
     members: dict[int, list[int]] = defaultdict(list)
-    for i, root in enumerate(roots):
+    together = np.flatnonzero(sizes[root_of] > 1)
+    for i, root in zip(together.tolist(), root_of[together].tolist(), strict=True):
         members[root].append(i)
-    keys: dict[int, str | None] = {}
+    # a root is its own member, so a root of a cluster of one is that record (most clusters of a big table)
+    keys: dict[int, str | None] = {root: _own_key(records[root], use_country=use_country)
+                                   for root in np.flatnonzero(sizes == 1).tolist()}
     for root, idx in members.items():
-        if len(idx) == 1:  # most clusters: the record's own key, its ids already sorted
-            name, ids, country = records[root]
-            keys[root] = next((i for i in ids if is_qualified(i)), None) or (ids[0] if ids else None) \
-                or stable_key([name], (), [country] if use_country else [])
-            continue
         keys[root] = stable_key([records[i][0] for i in idx], [x for i in idx for x in records[i][1]],
                                 [records[i][2] for i in idx] if use_country else [])
-    seen: dict[str, list[int]] = defaultdict(list)
+    counts = Counter(keys.values())
     for root, key in keys.items():
-        if key is not None:
-            seen[key].append(root)
-    for key, roots_with_key in seen.items():
-        if len(roots_with_key) > 1:
-            for root in roots_with_key:
-                content = "|".join(sorted(repr(records[i]) for i in members[root]))
-                keys[root] = f"{key}-{_digest(content)[:6]}"
+        if key is not None and counts[key] > 1:
+            idx = members.get(root) or [root]
+            content = "|".join(sorted(repr(records[i]) for i in idx))
+            keys[root] = f"{key}-{_digest(content)[:6]}"
     return keys
 
 
