@@ -359,3 +359,24 @@ def test_extras_of_few_combinations_are_built_once_each_and_kept_as_a_dictionary
     out, dictionary = extras_objects(many)
     pd.testing.assert_series_equal(out, _old_extras(many))
     assert dictionary is None
+
+
+def test_file_sha256_hashes_files_empty_files_and_folders(tmp_path: Path) -> None:
+    """The memory-mapped hash is the SHA-256 of the bytes; an empty file (which cannot be mapped) adds nothing
+    but its name in a folder, whose hash covers each file's relative name and bytes in name order."""
+    import hashlib
+
+    from procrisk.ingest.pipeline import file_sha256
+
+    folder = tmp_path / "release"
+    (folder / "sub").mkdir(parents=True)
+    files = {"b.json": b'{"ocid": "x"}\n' * 1000, "a.json": b"", "sub/c.json": bytes(range(256)) * 9000}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    for name, data in files.items():
+        assert file_sha256(folder / name) == hashlib.sha256(data).hexdigest()
+    expected = hashlib.sha256()
+    for name in sorted(files, key=lambda n: folder / n):
+        expected.update(name.encode())
+        expected.update(files[name])
+    assert file_sha256(folder) == expected.hexdigest()
