@@ -152,3 +152,14 @@ def test_a_part_dictionary_keeps_the_values_its_rows_use_in_the_order_they_appea
     assert found.to_pylist() == rows
     constant = pa.chunked_array([pa.DictionaryArray.from_arrays(pa.array([0, 0], pa.int32()), pa.array(["x"]))])
     assert parquet_parts._as_found(constant).to_pylist() == ["x", "x"]
+
+
+def test_a_part_dictionary_whose_first_rows_use_every_entry_takes_their_order() -> None:
+    """Every entry appears among the first rows (the usual case, decided without counting the rest): the
+    dictionary follows their first appearance, with nulls anywhere."""
+    rows = [None, "c", "a", None, "b"] * 20_000
+    column = pa.chunked_array([pa.DictionaryArray.from_arrays(
+        pa.array([{"a": 0, "b": 1, "c": 2}.get(v) for v in rows], type=pa.int32()), pa.array(["a", "b", "c"]))])
+    found = parquet_parts._as_found(column)
+    assert found.dictionary.to_pylist() == ["c", "a", "b"]
+    assert found.to_pylist() == rows

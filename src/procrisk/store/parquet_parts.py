@@ -262,17 +262,19 @@ def join_parts(parts: list[bytes | memoryview], arrow_schema: pa.Schema | None =
 def _first_seen(indices: pa.Array, entries: int) -> np.ndarray:
     """The dictionary entries that ``indices`` use, in the order they first appear.
 
-    Counting says how many entries are used; the first rows (a growing prefix) usually show them all, so the
-    search for their order rarely looks at every row.
+    The first rows usually show every entry (then nothing else is looked at); otherwise counting says how
+    many entries are used, and a growing prefix is searched until it shows them all.
     """
+    used = pc.unique(indices.slice(0, _FIRST_ROWS)).drop_null()
+    if len(used) == entries or len(indices) <= _FIRST_ROWS:  # every entry seen: no need to count
+        return used.to_numpy()
     counts = np.bincount(pc.fill_null(indices, entries).to_numpy(), minlength=entries + 1)
     wanted = int(np.count_nonzero(counts[:entries]))
     size = _FIRST_ROWS
-    while True:
-        used = pc.unique(indices.slice(0, size)).drop_null()
-        if len(used) == wanted or size >= len(indices):
-            return used.to_numpy()
+    while len(used) < wanted and size < len(indices):
         size *= 8
+        used = pc.unique(indices.slice(0, size)).drop_null()
+    return used.to_numpy()
 
 
 def _as_found(column: pa.ChunkedArray) -> pa.DictionaryArray:
