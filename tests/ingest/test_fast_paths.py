@@ -380,3 +380,17 @@ def test_file_sha256_hashes_files_empty_files_and_folders(tmp_path: Path) -> Non
         expected.update(name.encode())
         expected.update(files[name])
     assert file_sha256(folder) == expected.hexdigest()
+
+
+def test_spread_of_nothing_but_none_fills_every_row_with_none() -> None:
+    """A column whose distinct values all gave None (no problem found) gets None on every row; any other
+    result, or another missing value (even a list), still goes to its rows."""
+    from procrisk.ingest.normalise.series import spread
+
+    codes = np.array([0, 2, -1, 1, 0], dtype=np.int64)
+    filled = spread([None, None, None], codes)
+    assert filled.dtype == object and filled.tolist() == [None] * 5
+    shared: list[str] = []
+    assert all(item is shared for item in spread([shared, shared], codes, missing=shared))
+    assert spread([None, "x", None], codes).tolist() == [None, None, None, "x", None]
+    assert spread([], np.zeros(0, dtype=np.int64)).tolist() == []
