@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from procrisk.ingest.csv_reader import read_csv
 from procrisk.ingest.extras import extras_objects
@@ -394,3 +396,42 @@ def test_spread_of_nothing_but_none_fills_every_row_with_none() -> None:
     assert all(item is shared for item in spread([shared, shared], codes, missing=shared))
     assert spread([None, "x", None], codes).tolist() == [None, None, None, "x", None]
     assert spread([], np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def _all_steps_key_array(arr: pa.Array) -> pa.Array:
+    """The name keys with every step run (the earlier ``_key_array``), for comparison."""
+    from procrisk.ingest.normalise import names
+
+    plain = names._plain_words
+    try:
+        names._plain_words = lambda _arr: False
+        return names._key_array(arr)
+    finally:
+        names._plain_words = plain
+
+
+_NAME_PARTS = ["Acme", "ACME", "ltd", "Ltd", "42", " ", "  ", "(UK)", "&", "A/S", "S.A.", "O'Neill", "é", "ß",
+               "Société", "\u00a0", "-", "Pty", "K\u212a", "İ", "_", "GmbH", "Co.", "\t", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_NAME_PARTS), max_size=6).map("".join), max_size=12))
+def test_name_keys_of_plain_words_equal_every_step(names_: list[str]) -> None:
+    """Names of only ASCII letters, digits and single spaces skip the accent, bracket and punctuation steps;
+    any list of names gets exactly the keys of every step, whichever way it goes."""
+    from procrisk.ingest.normalise.names import _key_array
+
+    arr = pa.array(names_, type=pa.large_string())
+    assert _key_array(arr).equals(_all_steps_key_array(arr))
+    plain = pa.array([n for n in names_ if n.isascii() and n.replace(" ", "").isalnum() and "  " not in n],
+                     type=pa.large_string())
+    assert _key_array(plain).equals(_all_steps_key_array(plain))
+
+
+def test_plain_words_are_ascii_letters_digits_and_single_spaces() -> None:
+    from procrisk.ingest.normalise.names import _plain_words
+
+    assert _plain_words(pa.array(["Supplier 42 Ltd", " Acme", ""], type=pa.large_string()))
+    assert _plain_words(pa.array(["Supplier 42 Ltd", "Acme"]).slice(1))
+    for odd in ["Acme  Ltd", "Acme & Co", "Acme (UK)", "Société", "A/S", "O'Neill", "Acme\tLtd", "a_b"]:
+        assert not _plain_words(pa.array(["Supplier 42 Ltd", odd], type=pa.large_string())), odd
