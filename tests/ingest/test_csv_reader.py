@@ -308,3 +308,18 @@ def test_whitespace_only_cells_become_missing_wherever_they_sit(cells: list[str 
     column = csv_reader._blank_to_null(pa.chunked_array([chunk.slice(1), chunk]))
     expected = [None if c is None or not c.strip() else c for c in [*cells[1:], *cells]]
     assert column.to_pylist() == expected
+
+
+def test_the_blank_value_check_is_sure_when_it_says_no() -> None:
+    """A chunk may hold a whitespace-only value only if some value starts with a space, a control or a
+    non-ASCII byte; empty values at its end (no first byte of their own) never make it say maybe."""
+    from procrisk.ingest.csv_reader import _blank_to_null, _may_be_blank
+
+    assert not _may_be_blank(pa.array(["a", "café", "", ""], type=pa.large_string()))
+    assert not _may_be_blank(pa.array(["", None, ""], type=pa.large_string()))
+    for values in (["a", " ", "", ""], ["a", "b", "\u00a0"], ["\t", "b"], ["a", "", "é", None]):
+        assert _may_be_blank(pa.array(values, type=pa.large_string())), values
+    sliced = pa.array(["x", "   ", "y", "", ""], type=pa.large_string()).slice(1)
+    assert _may_be_blank(sliced)
+    column = pa.chunked_array([pa.array(["a", " ", "b\u00a0", "", ""], type=pa.large_string())])
+    assert _blank_to_null(column).to_pylist() == ["a", None, "b\u00a0", "", ""]

@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from procrisk.ingest.csv_reader import read_csv
 from procrisk.ingest.extras import extras_objects
@@ -359,3 +361,77 @@ def test_extras_of_few_combinations_are_built_once_each_and_kept_as_a_dictionary
     out, dictionary = extras_objects(many)
     pd.testing.assert_series_equal(out, _old_extras(many))
     assert dictionary is None
+
+
+def test_file_sha256_hashes_files_empty_files_and_folders(tmp_path: Path) -> None:
+    """The memory-mapped hash is the SHA-256 of the bytes; an empty file (which cannot be mapped) adds nothing
+    but its name in a folder, whose hash covers each file's relative name and bytes in name order."""
+    import hashlib
+
+    from procrisk.ingest.pipeline import file_sha256
+
+    folder = tmp_path / "release"
+    (folder / "sub").mkdir(parents=True)
+    files = {"b.json": b'{"ocid": "x"}\n' * 1000, "a.json": b"", "sub/c.json": bytes(range(256)) * 9000}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    for name, data in files.items():
+        assert file_sha256(folder / name) == hashlib.sha256(data).hexdigest()
+    expected = hashlib.sha256()
+    for name in sorted(files, key=lambda n: folder / n):
+        expected.update(name.encode())
+        expected.update(files[name])
+    assert file_sha256(folder) == expected.hexdigest()
+
+
+def test_spread_of_nothing_but_none_fills_every_row_with_none() -> None:
+    """A column whose distinct values all gave None (no problem found) gets None on every row; any other
+    result, or another missing value (even a list), still goes to its rows."""
+    from procrisk.ingest.normalise.series import spread
+
+    codes = np.array([0, 2, -1, 1, 0], dtype=np.int64)
+    filled = spread([None, None, None], codes)
+    assert filled.dtype == object and filled.tolist() == [None] * 5
+    shared: list[str] = []
+    assert all(item is shared for item in spread([shared, shared], codes, missing=shared))
+    assert spread([None, "x", None], codes).tolist() == [None, None, None, "x", None]
+    assert spread([], np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def _all_steps_key_array(arr: pa.Array) -> pa.Array:
+    """The name keys with every step run (the earlier ``_key_array``), for comparison."""
+    from procrisk.ingest.normalise import names
+
+    plain = names._plain_words
+    try:
+        names._plain_words = lambda _arr: False
+        return names._key_array(arr)
+    finally:
+        names._plain_words = plain
+
+
+_NAME_PARTS = ["Acme", "ACME", "ltd", "Ltd", "42", " ", "  ", "(UK)", "&", "A/S", "S.A.", "O'Neill", "é", "ß",
+               "Société", "\u00a0", "-", "Pty", "K\u212a", "İ", "_", "GmbH", "Co.", "\t", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_NAME_PARTS), max_size=6).map("".join), max_size=12))
+def test_name_keys_of_plain_words_equal_every_step(names_: list[str]) -> None:
+    """Names of only ASCII letters, digits and single spaces skip the accent, bracket and punctuation steps;
+    any list of names gets exactly the keys of every step, whichever way it goes."""
+    from procrisk.ingest.normalise.names import _key_array
+
+    arr = pa.array(names_, type=pa.large_string())
+    assert _key_array(arr).equals(_all_steps_key_array(arr))
+    plain = pa.array([n for n in names_ if n.isascii() and n.replace(" ", "").isalnum() and "  " not in n],
+                     type=pa.large_string())
+    assert _key_array(plain).equals(_all_steps_key_array(plain))
+
+
+def test_plain_words_are_ascii_letters_digits_and_single_spaces() -> None:
+    from procrisk.ingest.normalise.names import _plain_words
+
+    assert _plain_words(pa.array(["Supplier 42 Ltd", " Acme", ""], type=pa.large_string()))
+    assert _plain_words(pa.array(["Supplier 42 Ltd", "Acme"]).slice(1))
+    for odd in ["Acme  Ltd", "Acme & Co", "Acme (UK)", "Société", "A/S", "O'Neill", "Acme\tLtd", "a_b"]:
+        assert not _plain_words(pa.array(["Supplier 42 Ltd", odd], type=pa.large_string())), odd

@@ -152,3 +152,41 @@ def test_a_part_dictionary_keeps_the_values_its_rows_use_in_the_order_they_appea
     assert found.to_pylist() == rows
     constant = pa.chunked_array([pa.DictionaryArray.from_arrays(pa.array([0, 0], pa.int32()), pa.array(["x"]))])
     assert parquet_parts._as_found(constant).to_pylist() == ["x", "x"]
+
+
+def test_a_part_dictionary_whose_first_rows_use_every_entry_takes_their_order() -> None:
+    """Every entry appears among the first rows (the usual case, decided without counting the rest): the
+    dictionary follows their first appearance, with nulls anywhere."""
+    rows = [None, "c", "a", None, "b"] * 20_000
+    column = pa.chunked_array([pa.DictionaryArray.from_arrays(
+        pa.array([{"a": 0, "b": 1, "c": 2}.get(v) for v in rows], type=pa.int32()), pa.array(["a", "b", "c"]))])
+    found = parquet_parts._as_found(column)
+    assert found.dictionary.to_pylist() == ["c", "a", "b"]
+    assert found.to_pylist() == rows
+
+
+@pytest.mark.parametrize("parts", [1, 2])
+def test_small_dictionaries_are_written_with_8_bit_indices_to_the_same_bytes(
+    parts: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Dictionaries of up to 127 entries of a table declared as plain text reach the writer with int8 indices
+    (cheaper statistics); the file is byte for byte the one their int32 indices give. A larger dictionary
+    keeps its indices, and so does a table whose file declares its own schema (its index types)."""
+    rows = parquet_parts.MIN_PART_ROWS * parts
+    small = pa.DictionaryArray.from_arrays(
+        pa.array([None if i % 7 == 0 else (i * 31) % 127 for i in range(rows)], type=pa.int32()),
+        pa.array([f"country {j}" for j in range(127)], type=pa.large_string()))
+    large = pa.DictionaryArray.from_arrays(pa.array([i % 128 for i in range(rows)], type=pa.int32()),
+                                           pa.array([f"title {j}" for j in range(128)], type=pa.large_string()))
+    assert parquet_parts._narrow(small).indices.type == pa.int8()
+    assert parquet_parts._narrow(small).to_pylist() == small.to_pylist()
+    assert parquet_parts._narrow(large).indices.type == pa.int32()
+    table = pa.table({"country": small, "title": large})
+    plain = pa.schema([pa.field("country", pa.large_string()), pa.field("title", pa.large_string())])
+    options = {"compression": "zstd", "use_dictionary": True, "write_statistics": True}
+    narrowed = b"".join(parquet_parts.parquet_pieces(table, parts, arrow_schema=plain, **options))
+    assert pq.read_table(pa.BufferReader(narrowed)).equals(table.cast(plain))
+    own = b"".join(parquet_parts.parquet_pieces(table, parts, **options))
+    assert pq.read_table(pa.BufferReader(own)).schema.field("country").type.index_type == pa.int32()
+    monkeypatch.setattr(parquet_parts, "_narrow", lambda arr: arr)
+    assert narrowed == b"".join(parquet_parts.parquet_pieces(table, parts, arrow_schema=plain, **options))

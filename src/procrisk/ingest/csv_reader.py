@@ -416,9 +416,10 @@ def _may_be_blank(chunk: pa.Array) -> bool:
     offsets, data = string_buffers(chunk)
     if offsets[-1] == offsets[0]:
         return False
-    # an empty value's offset is the next value's start (or the end): looking at that byte as well can only
-    # say "maybe" more often, and then the exact check decides
-    first = data[np.minimum(offsets[:-1], offsets[-1] - 1)]
+    # an empty value's offset is the next value's start: looking at that byte as well can only say "maybe"
+    # more often, and then the exact check decides; the empty values at the end (their offset is the end of
+    # the data) are left out, as none is blank
+    first = data[offsets[:np.searchsorted(offsets, offsets[-1])]]
     return bool(((first <= 0x20) | (first >= 0x7F)).any())
 
 

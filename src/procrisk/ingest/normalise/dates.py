@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import distinct, encode_arrow, is_missing_token, problem_series
+from procrisk.ingest.normalise.series import distinct, encode_arrow, is_missing_token, problem_series, spread
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
 EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
@@ -127,7 +127,8 @@ def _classify(value: Any) -> tuple[str, Any]:
     text = str(value).strip()
     if is_missing_token(text):
         return "missing", None
-    text = _TIME.sub("", text).strip()
+    if ":" in text:  # a time needs one
+        text = _TIME.sub("", text).strip()
     if m := _ISO.match(text):
         found = _ymd(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         return ("date", found) if found is not None else ("bad", None)
@@ -244,11 +245,10 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None) -> Normalise
         elif kind == "bad":
             problem = "date.unparseable"
         if found is not None:
-            year = found.astype("datetime64[Y]").astype(int) + 1970
-            if not MIN_YEAR <= year <= MAX_YEAR:
-                found, problem = None, "date.implausible"
-        if found is not None:
             days[i] = found
         problems[i] = problem
+    years = days.astype("datetime64[Y]").astype(np.int64) + 1970  # for all distinct dates at once
+    implausible = ~np.isnat(days) & ((years < MIN_YEAR) | (years > MAX_YEAR))
+    days[implausible], problems[implausible] = _NAT, "date.implausible"
     out = pd.Series(days[codes].astype("datetime64[s]"), index=values.index, copy=False)
-    return Normalised(out, problem_series(problems[codes], values.index), notes)
+    return Normalised(out, problem_series(spread(problems[:-1], codes), values.index), notes)

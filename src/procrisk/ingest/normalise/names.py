@@ -8,24 +8,43 @@ S.p.A., B.V., Pty Ltd, Oy, A/S, ...) are removed. Distinct names are keyed once 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from procrisk.ingest.normalise.legal_forms import TRAILING_FORMS
-from procrisk.ingest.normalise.series import STRING, arrow_chunks, distinct, encode_arrow
+from procrisk.ingest.normalise.series import STRING, arrow_chunks, distinct, encode_arrow, string_buffers
+
+_WORD_BYTES = np.zeros(256, dtype=bool)  # ASCII letters, digits and the space
+_WORD_BYTES[[*b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "]] = True
+
+
+def _plain_words(arr: pa.Array) -> bool:
+    """Whether every name is ASCII letters and digits with no two spaces in a row ("Supplier 42 Ltd").
+
+    Accents, brackets, "&", "a/s", punctuation and runs of other characters are then absent: the steps for
+    them would leave the lowercased names as they are. (Checked on the bytes; two spaces across the end of
+    one name and the start of the next only send the names the general way.)
+    """
+    offsets, data = string_buffers(arr)
+    names = data[offsets[0]:offsets[-1]]
+    return bool(_WORD_BYTES[names].all()) and not ((names[:-1] == 0x20) & (names[1:] == 0x20)).any()
 
 
 def _key_array(arr: pa.Array) -> pa.Array:
     """Name keys for an Arrow string array of names."""
-    text = pc.utf8_normalize(arr, "NFKD")
-    text = pc.replace_substring_regex(text, r"\p{Mn}+", "")
-    text = pc.replace_substring(pc.utf8_lower(text), "ß", "ss")
-    text = pc.replace_substring_regex(text, r"\(\s*[a-z.]{1,5}\s*\)", " ")  # (UK), (U.K.), (Pty), (USA)
-    text = pc.replace_substring(text, "&", " and ")
-    text = pc.replace_substring(text, "a/s", "as")
-    text = pc.replace_substring_regex(text, r"[.'’`´]", "")
-    text = pc.replace_substring_regex(text, r"[^\p{L}\p{N}]+", " ")
+    if _plain_words(arr):
+        text = pc.utf8_lower(arr)
+    else:
+        text = pc.utf8_normalize(arr, "NFKD")
+        text = pc.replace_substring_regex(text, r"\p{Mn}+", "")
+        text = pc.replace_substring(pc.utf8_lower(text), "ß", "ss")
+        text = pc.replace_substring_regex(text, r"\(\s*[a-z.]{1,5}\s*\)", " ")  # (UK), (U.K.), (Pty), (USA)
+        text = pc.replace_substring(text, "&", " and ")
+        text = pc.replace_substring(text, "a/s", "as")
+        text = pc.replace_substring_regex(text, r"[.'’`´]", "")
+        text = pc.replace_substring_regex(text, r"[^\p{L}\p{N}]+", " ")
     text = pc.utf8_trim_whitespace(text)
     stripped = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.binary_join_element_wise(
         pa.scalar(" ", text.type), text, pa.scalar("", text.type)), TRAILING_FORMS, ""))

@@ -465,7 +465,7 @@ def parse_ints(values: pd.Series) -> Normalised:
     parsed = _read(values, integer=True)
     numbers = parsed.values
     fractional = ~np.isnan(numbers) & (np.abs(numbers - np.round(numbers)) > 1e-9)
-    problems = parsed.problems.copy()
+    problems = parsed.problems  # made for this call: changed in place
     problems[fractional] = "number.not_integer"
     numbers = np.where(fractional, np.nan, numbers)
     out = pd.Series(pd.array(np.round(numbers), dtype="Float64"), index=values.index).astype("Int64")
@@ -483,7 +483,7 @@ def parse_shares(values: pd.Series) -> Normalised:
     """
     parsed = _read(values)
     numbers = parsed.values.copy()
-    problems = parsed.problems.copy()
+    problems = parsed.problems  # made for this call: changed in place
     present = ~np.isnan(numbers)
     notes = list(parsed.notes)
     percent_scale = parsed.percent.any() or bool((numbers[present] > 1).any())
