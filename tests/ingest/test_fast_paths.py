@@ -364,8 +364,8 @@ def test_extras_of_few_combinations_are_built_once_each_and_kept_as_a_dictionary
 
 
 def test_file_sha256_hashes_files_empty_files_and_folders(tmp_path: Path) -> None:
-    """The memory-mapped hash is the SHA-256 of the bytes; an empty file (which cannot be mapped) adds nothing
-    but its name in a folder, whose hash covers each file's relative name and bytes in name order."""
+    """A file's hash is the SHA-256 of its bytes; a folder's covers each file's relative name and bytes in name
+    order (an empty file adds only its name)."""
     import hashlib
 
     from procrisk.ingest.pipeline import file_sha256

@@ -7,7 +7,6 @@ Every input row ends up either stored or quarantined with its reasons: rows read
 from __future__ import annotations
 
 import hashlib
-import mmap
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -79,20 +78,15 @@ class Prepared:
 
 
 def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file (or of every file of a folder, in name order).
-
-    Each file is hashed memory-mapped, in one call that frees the GIL: no read buffers to copy through
-    (for the 290 MB bench register 0.21 CPU s instead of 0.26).
-    """
+    """The SHA-256 of a file (or of every file of a folder, in name order)."""
     digest = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for file in files:
         if path.is_dir():
             digest.update(str(file.relative_to(path)).encode())
         with file.open("rb") as fh:
-            if fh.seek(0, 2):  # an empty file cannot be mapped (and adds nothing)
-                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                    digest.update(mapped)
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
     return digest.hexdigest()
 
 
