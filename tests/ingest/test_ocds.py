@@ -590,6 +590,51 @@ def test_suppliers_merge_across_processes_without_changing_any_process() -> None
             for p in processes] == before
 
 
+def test_runs_merged_by_a_worker_give_what_their_processes_give_one_by_one() -> None:
+    """Suppliers and classification schemes merged per run of processes (as a worker merges its batch), then
+    run after run, give the same suppliers (values, order, first row) and scheme warnings as merging every
+    process in turn, also when an organisation or scheme comes again in a later run."""
+    from procrisk.ingest.ocds.tables import (
+        Merged,
+        Process,
+        add_schemes,
+        add_suppliers,
+        classification_issues,
+        merge_suppliers,
+    )
+
+    def org(number: int, name: str | None, country: str | None, ids: list[str], roles: set[str]) -> tuple[object, ...]:
+        """One organisation seen in a process."""
+        return (f"GB-COH-{number}", f"GB-COH-{number}", name, country, ids, roles, ["GB-COH", f"S{number}"])
+
+    processes = [
+        Process([], [org(1, None, None, ["a"], {"tenderer"}), org(2, "Two", "FR", [], {"supplier"})], ["X", "X"],
+                1, "", [], "ocds-1", "src-1"),
+        Process([], [org(1, "One", "GB", ["b", "a"], {"supplier"})], ["CPV", "Y"], 2, "", [], "ocds-2", None),
+        Process([], [org(3, "Three", None, [], {"tenderer"})], [], 3, "", [], "ocds-3", "src-3"),
+        Process([], [org(1, "Uno", "ES", ["c"], {"tenderer"}), org(3, None, "DE", ["d"], {"supplier"})], ["Y", "X"],
+                4, "", [], "ocds-4", "src-4"),
+        Process([], [org(4, "Four", None, [], {"supplier"})], ["Z"], 5, "", [], "ocds-5", "src-5"),
+    ]
+
+    def run(part: list[Process]) -> Merged:
+        """The part's processes merged as read_batch merges a batch."""
+        suppliers: dict[str, list[object]] = {}
+        schemes: dict[str, list[object]] = {}
+        for p in part:
+            add_suppliers(suppliers, p.suppliers, p.row, p.member, p.source)
+            add_schemes(schemes, p.schemes, p.row, p.member)
+        return Merged(part[0].row, suppliers, schemes, [])
+
+    one_by_one = merge_suppliers(processes)
+    mixed = [run(processes[:2]), processes[2], run(processes[3:])]
+    assert list(merge_suppliers(mixed).items()) == list(one_by_one.items())
+    mixed = [run(processes[:2]), processes[2], run(processes[3:])]
+    assert classification_issues(mixed) == classification_issues(processes)
+    assert [i.value for i in classification_issues(processes)] == ["X", "Y", "Z"]
+    assert "(2 processes)" in classification_issues(processes)[0].problem
+
+
 def test_suppliers_extras_come_as_the_json_text_the_pipeline_stores() -> None:
     """Each supplier's extras text is what the pipeline would write of its extras dict (each list of roles is
     written once and shared); in a folder, where the extras also name the file, the pipeline writes them."""

@@ -183,29 +183,64 @@ def _with_pieces(pieces: Sequence[Piece], columns: dict[str, Sequence[Any]], num
     return joined, numbers, members, texts
 
 
-def _merge_suppliers(processes: list[Process]) -> dict[str, list[Any]]:
-    """Every organisation seen as supplier or tenderer, merged by supplier id (or name) across processes.
+class Merged(NamedTuple):
+    """Processes of consecutive rows, no other process's row between them, already merged (a worker's batch of
+    lines): their suppliers as ``merge_suppliers`` merges them, their classification schemes counted, their issues.
+    """
+
+    row: int  # the first process's row: where the run goes among the other processes
+    suppliers: dict[str, list[Any]]  # see add_suppliers
+    schemes: dict[str, list[Any]]  # see add_schemes
+    issues: list[Issue]
+
+
+def merge_suppliers(processes: Sequence[Process | Merged]) -> dict[str, list[Any]]:
+    """Every organisation seen as supplier or tenderer, merged by supplier id (or name) across processes (and
+    runs of processes already merged), in row order."""
+    merged: dict[str, list[Any]] = {}
+    for process in processes:
+        if process.__class__ is Merged:
+            _add_merged(merged, process.suppliers)
+        elif process.ocid is not None and process.suppliers:
+            add_suppliers(merged, process.suppliers, process.row, process.member, process.source)
+    return merged
+
+
+def add_suppliers(merged: dict[str, list[Any]], suppliers: list[tuple[Any, ...]], row: int, member: str,
+                  source: str | None) -> None:
+    """Merge the suppliers of one process (at ``row`` of ``member``, its first row's ``source``) into ``merged``.
 
     An organisation first seen keeps its process's lists and set (no copy: most are seen once); a merge puts
     new ones in their place and never changes those of a process.
     """
-    merged: dict[str, list[Any]] = {}
-    for process in processes:
-        if process.ocid is None or not process.suppliers:
+    source = source or ""
+    for key, supplier_id, name, country, registration_ids, roles, schemes in suppliers:
+        known = merged.get(key)
+        if known is None:
+            merged[key] = [key, supplier_id, name, country, registration_ids, roles, schemes, row, member, source]
             continue
-        source = process.source or ""
-        for key, supplier_id, name, country, registration_ids, roles, schemes in process.suppliers:
-            known = merged.get(key)
-            if known is None:
-                merged[key] = [key, supplier_id, name, country, registration_ids, roles, schemes, process.row,
-                               process.member, source]
-                continue
-            known[_ROLES] = known[_ROLES] | roles
-            known[_NAME] = known[_NAME] or name
-            known[_COUNTRY] = known[_COUNTRY] or country
-            known[_REGISTRATIONS] = _joined(known[_REGISTRATIONS], registration_ids)
-            known[_SCHEMES] = _joined(known[_SCHEMES], schemes)
-    return merged
+        _merge_one(known, name, country, registration_ids, roles, schemes)
+
+
+def _merge_one(known: list[Any], name: Any, country: Any, registration_ids: list[str], roles: set[str],
+               schemes: list[str]) -> None:
+    """Merge what a later process says of an organisation into what is known of it."""
+    known[_ROLES] = known[_ROLES] | roles
+    known[_NAME] = known[_NAME] or name
+    known[_COUNTRY] = known[_COUNTRY] or country
+    known[_REGISTRATIONS] = _joined(known[_REGISTRATIONS], registration_ids)
+    known[_SCHEMES] = _joined(known[_SCHEMES], schemes)
+
+
+def _add_merged(merged: dict[str, list[Any]], later: dict[str, list[Any]]) -> None:
+    """Merge suppliers already merged over a run of later processes into ``merged`` (as merging those processes
+    one by one would: every merge step keeps the first value, or joins in order); ``later`` is used up."""
+    for key in merged.keys() & later.keys():
+        known = merged[key]
+        _, _, name, country, registration_ids, roles, schemes, *_ = later[key]
+        _merge_one(known, name, country, registration_ids, roles, schemes)
+        later[key] = known  # the update below then leaves it where it is
+    merged.update(later)
 
 
 def _joined(known: list[str], more: list[str]) -> list[str]:
@@ -256,10 +291,10 @@ class Suppliers(NamedTuple):
     extras: np.ndarray | None  # each row's extras as object_json writes them (None in a folder)
 
 
-def supplier_table(processes: list[Process], *, is_dir: bool, name: str) -> Suppliers:
+def supplier_table(processes: Sequence[Process | Merged], *, is_dir: bool, name: str) -> Suppliers:
     """The suppliers RawTable (one row per organisation), its identifier issues, how many never won, and its
     extras as JSON text (written once per distinct list of roles)."""
-    merged = _merge_suppliers(processes)
+    merged = merge_suppliers(processes)
     count = len(merged)
     _, ids, names, countries, registrations, roles, _, rows, members, sources = \
         zip(*merged.values(), strict=True) if merged else ((),) * 10  # one column per field, made in C
@@ -292,21 +327,38 @@ def _roles_json(extras: list[dict[str, Any]]) -> np.ndarray:
     return texts
 
 
-def classification_issues(processes: list[Process]) -> list[Issue]:
+def add_schemes(first: dict[str, list[Any]], schemes: list[str], row: int, member: str) -> None:
+    """Count one process (at ``row`` of ``member``) for each classification scheme it uses: ``first`` maps a
+    scheme to [row, member, processes using it] of the first process using it."""
+    for scheme in dict.fromkeys(schemes):
+        known = first.get(scheme)
+        if known is None:
+            first[scheme] = [row, member, 1]
+        else:
+            known[2] += 1
+
+
+def classification_issues(processes: Sequence[Process | Merged]) -> list[Issue]:
     """One warning per classification scheme that is not CPV or UNSPSC, at the first process using it."""
-    first: dict[str, tuple[Process, int]] = {}
+    first: dict[str, list[Any]] = {}
     for process in processes:
-        for scheme in dict.fromkeys(process.schemes):
-            known, count = first.get(scheme, (process, 0))
-            first[scheme] = (known, count + 1)
+        if process.__class__ is Merged:
+            for scheme, (row, member, count) in process.schemes.items():
+                known = first.get(scheme)
+                if known is None:
+                    first[scheme] = [row, member, count]
+                else:
+                    known[2] += count
+        else:
+            add_schemes(first, process.schemes, process.row, process.member)
     issues = []
-    for scheme, (process, count) in first.items():
+    for scheme, (row, member, count) in first.items():
         if scheme.strip().upper() in STANDARD_CLASSIFICATIONS:
             continue
         issues.append(Issue(
-            process.row, "/tender/items/classification/scheme", scheme,
+            row, "/tender/items/classification/scheme", scheme,
             f"classification scheme {scheme!r} is not CPV ({count} processes): the sector risk tier falls "
             "back to title and description terms",
             "Nothing to fix in the file; add a CPV code (additionalClassifications) where you can.",
-            "ocds.classification_scheme", member=process.member))
+            "ocds.classification_scheme", member=member))
     return issues
