@@ -635,6 +635,45 @@ def test_runs_merged_by_a_worker_give_what_their_processes_give_one_by_one() -> 
     assert "(2 processes)" in classification_issues(processes)[0].problem
 
 
+def test_identifier_warnings_name_the_first_organisation_and_count_every_one() -> None:
+    """An organisation without identifiers is warned about at its own row; a scheme that is not org-id style
+    once, at the first organisation using it, with the number of organisations using it."""
+    from procrisk.ingest.ocds.tables import Process, supplier_table
+
+    def org(number: int, ids: list[str], schemes: list[str]) -> tuple[object, ...]:
+        """One organisation seen in a process."""
+        return (f"k{number}", f"id-{number}", f"Org {number}", None, ids, {"supplier"}, schemes)
+
+    both = [org(2, [], []), org(3, ["ZZ-3"], ["Local Register", "GB-COH"])]
+    processes = [Process([], [org(1, ["GB-COH-1"], ["GB-COH"])], [], 2, "", [], "o-1", "s"),
+                 Process([], both, [], 5, "", [], "o-2", "s"),
+                 Process([], [org(4, ["ZZ-4"], ["Local Register"])], [], 9, "", [], "o-3", "s")]
+    _, issues, _, _ = supplier_table(processes, is_dir=False, name="x.jsonl")
+    assert [(i.code, i.row, i.value) for i in issues] == [
+        ("ocds.missing_identifier", 5, "id-2"), ("ocds.identifier_scheme", 5, "Local Register")]
+    assert "(2 organisations)" in issues[1].problem
+
+
+def test_contract_columns_no_row_fills_are_left_out_of_the_frame() -> None:
+    """Rows held as columns (worker batches) give the frame every column some row fills, however late, and
+    none that no row fills."""
+    import numpy
+
+    from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS
+    from procrisk.ingest.ocds.tables import contract_table
+
+    def rows(first: int, count: int, title: str | None) -> tuple[list[tuple[object, ...]], object, str, list[None]]:
+        """A piece of ``count`` rows from row ``first``, the last one titled ``title``."""
+        columns = [[None] * count for _ in CONTRACT_FIELDS]
+        columns[CONTRACT_FIELDS.index("contract_id")] = [f"c{first + n}" for n in range(count)]
+        columns[CONTRACT_FIELDS.index("title")][-1] = title
+        return [tuple(c) for c in columns], numpy.arange(first, first + count), "", [None] * count
+
+    table, _ = contract_table([], is_dir=False, name="x.jsonl", pieces=[rows(1, 3, None), rows(4, 3, "Late")])
+    assert list(table.frame.columns) == ["contract_id", "title"]
+    assert table.frame["title"].tolist() == [None] * 5 + ["Late"]
+
+
 def test_suppliers_extras_come_as_the_json_text_the_pipeline_stores() -> None:
     """Each supplier's extras text is what the pipeline would write of its extras dict (each list of roles is
     written once and shared); in a folder, where the extras also name the file, the pipeline writes them."""

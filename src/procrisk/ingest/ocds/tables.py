@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import partial
-from itertools import chain, repeat
+from itertools import chain, filterfalse, repeat
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
-from operator import is_not
+from operator import contains, is_not, itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -54,6 +55,7 @@ _IS_SET = partial(is_not, None)  # stops at the first value that is not None
 _SOURCE = CONTRACT_FIELDS.index("source")
 _CONTRACT_ID = CONTRACT_FIELDS.index("contract_id")
 EXTRAS = CONTRACT_FIELDS.index("extras")  # where a contract row holds its extras
+_KEPT = ("contract_id", "extras")  # contract columns made even when no row fills them (contract_table reads them)
 
 
 def pack(flat: Flat, row: int, member: str, issues: list[Issue], ocid: str | None) -> Process:
@@ -159,16 +161,22 @@ def contract_table(processes: list[Process], *, is_dir: bool, name: str,
     return RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="contracts"), texts
 
 
+def _some_set(values: Sequence[Any]) -> bool:
+    """Whether a value is not None (quick on a column of None: ``count`` skips each by identity)."""
+    return bool(values) and (values[0] is not None or values.count(None) != len(values))
+
+
 def _with_pieces(pieces: Sequence[Piece], columns: dict[str, Sequence[Any]], numbers: np.ndarray,
                  members: list[str], *, is_dir: bool,
                  ) -> tuple[dict[str, Sequence[Any]], np.ndarray, list[str], np.ndarray | None]:
     """The pieces' rows, then the processes' rows, put in source_row order (a stable sort), and their extras as
-    JSON text (None in a folder, where the extras get the file's name yet)."""
+    JSON text (None in a folder, where the extras get the file's name yet); a column no row fills is left out
+    (the frame would drop it), but for those contract_table reads."""
     numbers = np.concatenate([*(piece[1] for piece in pieces), numbers])
-    count = len(numbers)  # each column made once, as the object array the frame holds
-    joined = {field: np.fromiter(chain.from_iterable([*(piece[0][at] for piece in pieces), columns[field]]),
-                                 dtype=object, count=count)
-              for at, field in enumerate(CONTRACT_FIELDS)}
+    count = len(numbers)  # each column made once, as the object array the frame holds; none no row fills
+    parts = {field: [*(piece[0][at] for piece in pieces), columns[field]] for at, field in enumerate(CONTRACT_FIELDS)}
+    joined = {field: np.fromiter(chain.from_iterable(values), dtype=object, count=count)
+              for field, values in parts.items() if field in _KEPT or any(map(_some_set, values))}
     texts = None if is_dir else np.fromiter(
         chain.from_iterable([*(piece[3] for piece in pieces), map(object_json, columns["extras"])]),
         dtype=object, count=count)
@@ -257,28 +265,28 @@ def _joined(known: list[str], more: list[str]) -> list[str]:
 
 def _identifier_issues(suppliers: dict[str, list[Any]]) -> list[Issue]:
     """A warning per organisation without a usable identifier, and one per scheme that is not org-id style."""
-    issues = []
-    schemes: dict[str, tuple[list[Any], int]] = {}
-    for supplier in suppliers.values():
-        if not supplier[_REGISTRATIONS]:
-            issues.append(Issue(
-                supplier[_ROW], "/parties/identifier", supplier[_ID] or supplier[_NAME],
-                "the organisation has no identifier with both scheme and id, so it cannot be matched to a "
-                "company register",
-                "Publish identifier.scheme (org-id.guide code, e.g. GB-COH) and identifier.id for every "
-                "supplier and tenderer.", "ocds.missing_identifier", table="suppliers",
-                member=supplier[_MEMBER]))
+    organisations = suppliers.values()
+    issues = [Issue(
+        supplier[_ROW], "/parties/identifier", supplier[_ID] or supplier[_NAME],
+        "the organisation has no identifier with both scheme and id, so it cannot be matched to a company register",
+        "Publish identifier.scheme (org-id.guide code, e.g. GB-COH) and identifier.id for every supplier and "
+        "tenderer.", "ocds.missing_identifier", table="suppliers", member=supplier[_MEMBER])
+        for supplier in filterfalse(itemgetter(_REGISTRATIONS), organisations)]
+    counts = Counter(chain.from_iterable(map(itemgetter(_SCHEMES), organisations)))  # in order first seen
+    first: dict[str, list[Any]] = {}  # the first organisation using each scheme
+    for supplier in organisations if counts else ():
         for scheme in supplier[_SCHEMES]:
-            first, count = schemes.get(scheme, (supplier, 0))
-            schemes[scheme] = (first, count + 1)
-    for scheme, (first, count) in schemes.items():
+            first.setdefault(scheme, supplier)
+        if len(first) == len(counts):
+            break
+    for scheme, count in counts.items():
         if not ORG_ID_SCHEME.fullmatch(scheme):
             issues.append(Issue(
-                first[_ROW], "/parties/identifier/scheme", scheme,
+                first[scheme][_ROW], "/parties/identifier/scheme", scheme,
                 f"identifier scheme {scheme!r} is not an org-id.guide code (XX-REGISTER), so its ids cannot "
                 f"be matched with other publishers' ({count} organisations)",
                 "Use the org-id.guide code of the register (e.g. NG-CAC for Nigeria's Corporate Affairs "
-                "Commission).", "ocds.identifier_scheme", table="suppliers", member=first[_MEMBER]))
+                "Commission).", "ocds.identifier_scheme", table="suppliers", member=first[scheme][_MEMBER]))
     return issues
 
 
@@ -303,7 +311,7 @@ def supplier_table(processes: Sequence[Process | Merged], *, is_dir: bool, name:
         for extra, member in zip(extras, members, strict=True):
             if member:
                 extra["ocds_file"] = member
-    never_won = sum(1 for found in roles if "supplier" not in found)
+    never_won = count - sum(map(contains, roles, repeat("supplier")))
     columns = {
         "supplier_id": ids, "supplier_name": names, "supplier_country": countries,
         "registration_ids": [found or None for found in registrations], "source": sources, "extras": extras,
