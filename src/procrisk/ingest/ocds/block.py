@@ -9,7 +9,8 @@ single-release processes without making a Python object per row. The reader take
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from itertools import accumulate, compress
+from itertools import accumulate, chain, compress
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -143,7 +144,7 @@ class Block:
         """Every line's process at once, merged as the worker merged them, when every line is kept (else None)."""
         if self.merged is None or self.dropped or not self.entries:
             return None
-        issues = [Issue(*i) for e in self.entries if e[5] for i in e[5]]  # type: ignore[index]
+        issues = [Issue(*i) for i in chain.from_iterable(map(itemgetter(5), self.entries))]
         return Merged(self.row_base + self.numbers[0], *self.merged, issues)
 
     def views(self) -> Iterator[Process]:

@@ -306,7 +306,7 @@ def supplier_table(processes: Sequence[Process | Merged], *, is_dir: bool, name:
     count = len(merged)
     _, ids, names, countries, registrations, roles, _, rows, members, sources = \
         zip(*merged.values(), strict=True) if merged else ((),) * 10  # one column per field, made in C
-    extras: list[dict[str, Any]] = [{"roles": sorted(found)} for found in roles]
+    extras, texts = _roles_extras(roles)
     if is_dir:
         for extra, member in zip(extras, members, strict=True):
             if member:
@@ -319,20 +319,24 @@ def supplier_table(processes: Sequence[Process | Merged], *, is_dir: bool, name:
     assert tuple(columns) == SUPPLIER_FIELDS
     numbers = np.fromiter(rows, dtype=np.int64, count=count)
     table = RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="suppliers")
-    return Suppliers(table, _identifier_issues(merged), never_won, None if is_dir else _roles_json(extras))
+    return Suppliers(table, _identifier_issues(merged), never_won, None if is_dir else texts)
 
 
-def _roles_json(extras: list[dict[str, Any]]) -> np.ndarray:
-    """``object_json`` of each ``{"roles": [...]}``, written once per distinct list of roles."""
-    known: dict[tuple[str, ...], str | None] = {}
-    texts = np.empty(len(extras), dtype=object)
-    for at, extra in enumerate(extras):
-        key = tuple(extra["roles"])
-        text = known.get(key)
-        if text is None:
-            text = known[key] = object_json(extra)
-        texts[at] = text
-    return texts
+def _roles_extras(roles: Sequence[set[str]]) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Each organisation's extras, ``{"roles": [its roles, sorted]}`` (a dict and list of its own), and their
+    JSON text (``object_json``, one text shared by the same roles): each distinct set of roles sorted and
+    written once."""
+    known: dict[frozenset[str], tuple[list[str], str | None]] = {}
+    extras, texts = [], []
+    for found in roles:
+        key = frozenset(found)
+        made = known.get(key)
+        if made is None:
+            ordered = sorted(found)
+            made = known[key] = (ordered, object_json({"roles": ordered}))
+        extras.append({"roles": made[0].copy()})
+        texts.append(made[1])
+    return extras, np.fromiter(texts, dtype=object, count=len(texts))
 
 
 def add_schemes(first: dict[str, list[Any]], schemes: list[str], row: int, member: str) -> None:
