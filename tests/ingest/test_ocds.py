@@ -590,6 +590,90 @@ def test_suppliers_merge_across_processes_without_changing_any_process() -> None
             for p in processes] == before
 
 
+def test_runs_merged_by_a_worker_give_what_their_processes_give_one_by_one() -> None:
+    """Suppliers and classification schemes merged per run of processes (as a worker merges its batch), then
+    run after run, give the same suppliers (values, order, first row) and scheme warnings as merging every
+    process in turn, also when an organisation or scheme comes again in a later run."""
+    from procrisk.ingest.ocds.tables import (
+        Merged,
+        Process,
+        add_schemes,
+        add_suppliers,
+        classification_issues,
+        merge_suppliers,
+    )
+
+    def org(number: int, name: str | None, country: str | None, ids: list[str], roles: set[str]) -> tuple[object, ...]:
+        """One organisation seen in a process."""
+        return (f"GB-COH-{number}", f"GB-COH-{number}", name, country, ids, roles, ["GB-COH", f"S{number}"])
+
+    processes = [
+        Process([], [org(1, None, None, ["a"], {"tenderer"}), org(2, "Two", "FR", [], {"supplier"})], ["X", "X"],
+                1, "", [], "ocds-1", "src-1"),
+        Process([], [org(1, "One", "GB", ["b", "a"], {"supplier"})], ["CPV", "Y"], 2, "", [], "ocds-2", None),
+        Process([], [org(3, "Three", None, [], {"tenderer"})], [], 3, "", [], "ocds-3", "src-3"),
+        Process([], [org(1, "Uno", "ES", ["c"], {"tenderer"}), org(3, None, "DE", ["d"], {"supplier"})], ["Y", "X"],
+                4, "", [], "ocds-4", "src-4"),
+        Process([], [org(4, "Four", None, [], {"supplier"})], ["Z"], 5, "", [], "ocds-5", "src-5"),
+    ]
+
+    def run(part: list[Process]) -> Merged:
+        """The part's processes merged as read_batch merges a batch."""
+        suppliers: dict[str, list[object]] = {}
+        schemes: dict[str, list[object]] = {}
+        for p in part:
+            add_suppliers(suppliers, p.suppliers, p.row, p.member, p.source)
+            add_schemes(schemes, p.schemes, p.row, p.member)
+        return Merged(part[0].row, suppliers, schemes, [])
+
+    one_by_one = merge_suppliers(processes)
+    mixed = [run(processes[:2]), processes[2], run(processes[3:])]
+    assert list(merge_suppliers(mixed).items()) == list(one_by_one.items())
+    mixed = [run(processes[:2]), processes[2], run(processes[3:])]
+    assert classification_issues(mixed) == classification_issues(processes)
+    assert [i.value for i in classification_issues(processes)] == ["X", "Y", "Z"]
+    assert "(2 processes)" in classification_issues(processes)[0].problem
+
+
+def test_identifier_warnings_name_the_first_organisation_and_count_every_one() -> None:
+    """An organisation without identifiers is warned about at its own row; a scheme that is not org-id style
+    once, at the first organisation using it, with the number of organisations using it."""
+    from procrisk.ingest.ocds.tables import Process, supplier_table
+
+    def org(number: int, ids: list[str], schemes: list[str]) -> tuple[object, ...]:
+        """One organisation seen in a process."""
+        return (f"k{number}", f"id-{number}", f"Org {number}", None, ids, {"supplier"}, schemes)
+
+    both = [org(2, [], []), org(3, ["ZZ-3"], ["Local Register", "GB-COH"])]
+    processes = [Process([], [org(1, ["GB-COH-1"], ["GB-COH"])], [], 2, "", [], "o-1", "s"),
+                 Process([], both, [], 5, "", [], "o-2", "s"),
+                 Process([], [org(4, ["ZZ-4"], ["Local Register"])], [], 9, "", [], "o-3", "s")]
+    _, issues, _, _ = supplier_table(processes, is_dir=False, name="x.jsonl")
+    assert [(i.code, i.row, i.value) for i in issues] == [
+        ("ocds.missing_identifier", 5, "id-2"), ("ocds.identifier_scheme", 5, "Local Register")]
+    assert "(2 organisations)" in issues[1].problem
+
+
+def test_contract_columns_no_row_fills_are_left_out_of_the_frame() -> None:
+    """Rows held as columns (worker batches) give the frame every column some row fills, however late, and
+    none that no row fills."""
+    import numpy
+
+    from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS
+    from procrisk.ingest.ocds.tables import contract_table
+
+    def rows(first: int, count: int, title: str | None) -> tuple[list[tuple[object, ...]], object, str, list[None]]:
+        """A piece of ``count`` rows from row ``first``, the last one titled ``title``."""
+        columns = [[None] * count for _ in CONTRACT_FIELDS]
+        columns[CONTRACT_FIELDS.index("contract_id")] = [f"c{first + n}" for n in range(count)]
+        columns[CONTRACT_FIELDS.index("title")][-1] = title
+        return [tuple(c) for c in columns], numpy.arange(first, first + count), "", [None] * count
+
+    table, _ = contract_table([], is_dir=False, name="x.jsonl", pieces=[rows(1, 3, None), rows(4, 3, "Late")])
+    assert list(table.frame.columns) == ["contract_id", "title"]
+    assert table.frame["title"].tolist() == [None] * 5 + ["Late"]
+
+
 def test_suppliers_extras_come_as_the_json_text_the_pipeline_stores() -> None:
     """Each supplier's extras text is what the pipeline would write of its extras dict (each list of roles is
     written once and shared); in a folder, where the extras also name the file, the pipeline writes them."""

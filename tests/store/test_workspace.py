@@ -49,6 +49,24 @@ def test_commit_then_read_round_trips_types_and_nulls(workspace: Path) -> None:
     assert ws.read_quarantine()["reasons"].tolist() == ["Value: not a number"]
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_files_written_side_by_side_are_those_written_in_turn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              workers: str) -> None:
+    """A batch of two tables gives the same files, byte for byte, whether they are written by threads side by
+    side or one after the other (workers 1)."""
+    batch = _batch(5)
+    batch.tables["suppliers"] = pd.DataFrame({"supplier_id": ["S1", "S2"], "supplier_name": ["Acme", "Beta"],
+                                              "source_row": pd.array([2, 3], dtype="Int64")})
+    files = []
+    for setting in ("1", workers):
+        monkeypatch.setenv("PROCRISK_WORKERS", setting)
+        ws = Workspace(tmp_path / f"ws-{len(files)}")
+        ws.commit_batch(batch)
+        files.append({p.relative_to(ws.path): p.read_bytes() for p in sorted(ws.path.rglob("*.parquet"))})
+    assert len(files[0]) == 4
+    assert files[1] == files[0]
+
+
 def test_replace_supersedes_the_earlier_batch_of_the_same_file(workspace: Path) -> None:
     ws = Workspace(workspace)
     first = ws.commit_batch(_batch(3))

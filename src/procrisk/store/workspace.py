@@ -26,7 +26,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,6 +157,13 @@ def atomic_write_parquet(path: Path, table: pa.Table, compression: str = "zstd",
         os.fsync(fh.fileno())
     tmp.replace(path)
     fsync_dir(path.parent)
+
+
+def _done(task: Any, *args: Any) -> Future[Any]:
+    """Run ``task(*args)`` now, in this thread, and give its result as a finished Future."""
+    done: Future[Any] = Future()
+    done.set_result(task(*args))
+    return done
 
 
 def _date_array(series: pd.Series, field: pa.Field) -> pa.Array:
@@ -370,19 +377,28 @@ class Workspace:
             seq = 1 + max((int(b["batch_id"].split("-")[0]) for b in manifest["batches"]), default=0)
             batch_id = f"{seq:06d}-{batch.source_sha256[:10]}"
             counts: dict[str, int] = {}
-            for name, frame in batch.tables.items():
-                counts[name] = len(frame)
-                schema = table_schema(name)
-                atomic_write_parquet(self.path / "tables" / name / f"{batch_id}.parquet",
-                                     to_arrow(frame.drop(columns=["batch_id"], errors="ignore"), schema,
-                                              _ready(frame, batch.arrow.get(name, {}), batch_id)),
-                                     self.compression, schema)
-            quarantine = batch.quarantine.assign(batch_id=batch_id)
-            atomic_write_parquet(self.path / "quarantine" / f"{batch_id}.parquet",
-                                 pa.Table.from_pandas(quarantine.astype({"source_row": "Int64"}),
-                                                      preserve_index=False), self.compression)
-            atomic_write_parquet(self.path / "issues" / f"{batch_id}.parquet",
-                                 to_arrow(batch.issues, issues_schema()), self.compression)
+            # each file is encoded in a thread (Parquet encoding frees the GIL) while the next table is turned
+            # into Arrow here: an OCDS batch's suppliers while its contracts are written (workers 1: in turn)
+            workers = parallel_workers(2)
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                submit = pool.submit if workers > 1 else _done
+                written = []
+                for name, frame in batch.tables.items():
+                    counts[name] = len(frame)
+                    schema = table_schema(name)
+                    written.append(submit(
+                        atomic_write_parquet, self.path / "tables" / name / f"{batch_id}.parquet",
+                        to_arrow(frame.drop(columns=["batch_id"], errors="ignore"), schema,
+                                 _ready(frame, batch.arrow.get(name, {}), batch_id)),
+                        self.compression, schema))
+                quarantine = batch.quarantine.assign(batch_id=batch_id)
+                written.append(submit(atomic_write_parquet, self.path / "quarantine" / f"{batch_id}.parquet",
+                                      pa.Table.from_pandas(quarantine.astype({"source_row": "Int64"}),
+                                                           preserve_index=False), self.compression))
+                written.append(submit(atomic_write_parquet, self.path / "issues" / f"{batch_id}.parquet",
+                                      to_arrow(batch.issues, issues_schema()), self.compression))
+                for write in written:
+                    write.result()
             entry = {
                 "batch_id": batch_id,
                 "source_file": batch.source_file,

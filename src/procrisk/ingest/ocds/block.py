@@ -9,7 +9,8 @@ single-release processes without making a Python object per row. The reader take
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from itertools import accumulate, compress
+from itertools import accumulate, chain, compress
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -17,12 +18,14 @@ import numpy as np
 from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS
 from procrisk.ingest.ocds.issues import Issue
 from procrisk.ingest.ocds.sources import PENDING, Unit
-from procrisk.ingest.ocds.tables import Piece, Process
+from procrisk.ingest.ocds.tables import Merged, Piece, Process
 
 # What a worker sends for one line: (ocid, read issues, row count, suppliers, schemes, issues) as plain
 # tuples, or None when the reader reads that line itself (not a plain release, invalid JSON ...).
-_SOURCE = CONTRACT_FIELDS.index("source")
+SOURCE = CONTRACT_FIELDS.index("source")
 Entry = tuple[str | None, list[tuple[Any, ...]], int, list[tuple[Any, ...]], list[str], list[tuple[Any, ...]]]
+# A batch's suppliers and classification schemes merged over its lines by the worker (tables.Merged's)
+Summary = tuple[dict[str, list[Any]], dict[str, list[Any]]]
 
 
 def lines_of(chunk: bytes, first: int, *, ends: bool = True) -> list[tuple[int, bytes]]:
@@ -57,22 +60,24 @@ def _issues(plain: list[tuple[Any, ...]]) -> list[Issue]:
 class Block:
     """The worker's results for one batch of non-blank lines of a JSON Lines file, in line order."""
 
-    __slots__ = ("_lines", "columns", "dropped", "entries", "extras", "first", "index", "member", "numbers", "open",
-                 "row_base", "source", "starts", "text")
+    __slots__ = ("_lines", "columns", "dropped", "entries", "extras", "first", "index", "member", "merged", "numbers",
+                 "open", "row_base", "source", "starts", "text")
 
     def __init__(self, text: bytes | None, first: int, numbers: list[int], entries: list[Entry | None],
                  columns: Sequence[Sequence[Any]], *, index: int, member: str, source: str, row_base: int,
-                 extras: Sequence[str | None]) -> None:
+                 extras: Sequence[str | None], merged: Summary | None = None) -> None:
         """Hold the ``text`` of whole lines (the first is line ``first``) and what the worker made of it.
 
         ``numbers`` are those of its non-blank lines, ``entries`` one per non-blank line, ``columns`` their rows,
-        ``extras`` each row's extras as JSON text (``tables.object_json``).
+        ``extras`` each row's extras as JSON text (``tables.object_json``), ``merged`` the lines' suppliers and
+        schemes merged (None when the worker left some line to the reader).
         """
         self.text, self.first, self.numbers = text, first, numbers
         self._lines: list[bytes] | None = None
         self.entries = entries
         self.columns = columns
         self.extras = extras
+        self.merged = merged
         self.index, self.member, self.source, self.row_base = index, member, source, row_base
         self.starts = [0, *accumulate(e[2] if e is not None else 0 for e in entries)]
         self.dropped: set[int] = set()
@@ -123,7 +128,7 @@ class Block:
         ocid, _, count, suppliers, schemes, issues = self.entries[position]  # type: ignore[misc]
         rows = rows_of(self.columns, self.starts[position], count)
         return Process(rows, suppliers, schemes, self.row_base + self.numbers[position], self.member,
-                       _issues(issues), ocid, rows[0][_SOURCE] if rows else None)
+                       _issues(issues), ocid, rows[0][SOURCE] if rows else None)
 
     def unit(self, position: int) -> Unit:
         """One line as a Unit that carries the worker's Process (its release is parsed again if needed)."""
@@ -135,10 +140,17 @@ class Block:
         """Leave a line's worker result out: the reader compiles its process from all its releases."""
         self.dropped.add(position)
 
+    def run(self) -> Merged | None:
+        """Every line's process at once, merged as the worker merged them, when every line is kept (else None)."""
+        if self.merged is None or self.dropped or not self.entries:
+            return None
+        issues = [Issue(*i) for i in chain.from_iterable(map(itemgetter(5), self.entries))]
+        return Merged(self.row_base + self.numbers[0], *self.merged, issues)
+
     def views(self) -> Iterator[Process]:
         """The Process of each line kept, without its rows (which ``kept_columns`` gives), in line order."""
         dropped, member, row_base, starts = self.dropped, self.member, self.row_base, self.starts
-        sources = self.columns[_SOURCE] if self.columns else ()
+        sources = self.columns[SOURCE] if self.columns else ()
         for position, (entry, number) in enumerate(zip(self.entries, self.numbers, strict=True)):
             if position in dropped:
                 continue

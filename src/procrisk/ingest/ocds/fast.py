@@ -37,6 +37,7 @@ if CONTRACT_FIELDS != _LAYOUT:
     msg = "fast.py writes rows in an older CONTRACT_FIELDS order"
     raise ImportError(msg)
 _SUPPLIER = frozenset({"supplier"})
+_CURRENCIES: set[str] = set()  # currency codes _money found valid (three upper-case letters)
 _TENDERER = frozenset({"tenderer"})
 
 
@@ -161,10 +162,11 @@ _NOT_PLAIN = _NotPlain()
 
 def _text(value: Any) -> str | None:
     """A text value that needs no issue: None, or a string with something besides whitespace."""
-    if value is None:
+    if value.__class__ is str:
+        if value and not value.isspace():
+            return value
+    elif value is None:
         return None
-    if value.__class__ is str and value and not value.isspace():
-        return value
     raise _NOT_PLAIN
 
 
@@ -175,8 +177,10 @@ def _money(value: _Value | None) -> tuple[Any, Any]:
     amount, currency = value.amount, value.currency
     if amount is not None and amount.__class__ is not int and amount.__class__ is not float:
         raise _NOT_PLAIN
-    if currency is not None and (currency.__class__ is not str or not _UPPER3.fullmatch(currency)):
-        raise _NOT_PLAIN
+    if currency is not None and (currency.__class__ is not str or currency not in _CURRENCIES):
+        if currency.__class__ is not str or not _UPPER3.fullmatch(currency):
+            raise _NOT_PLAIN
+        _CURRENCIES.add(currency)  # at most 26 ** 3 codes
     return amount, currency
 
 
@@ -207,11 +211,12 @@ def _delivery_country(tender: _Tender, award_items: list[_Item]) -> Any:
         country = _country(address)
         if country:
             return country
-    for item in [*(tender.items or ()), *award_items]:
-        if item.deliveryAddress is not None:
-            country = _country(item.deliveryAddress)
-            if country:
-                return country
+    for items in (tender.items, award_items):
+        for item in items or ():
+            if item.deliveryAddress is not None:
+                country = _country(item.deliveryAddress)
+                if country:
+                    return country
     return _country(tender.deliveryAddress)
 
 
@@ -293,9 +298,14 @@ class _Plain:
                 seen[6].append(item)
 
 
-def _clean(extras: dict[str, Any]) -> dict[str, Any]:
-    """The extras without empty entries."""
-    return {k: v for k, v in extras.items() if v is not None}
+def _award_extras(extras: dict[str, str], award_id: str | None, status: Any) -> dict[str, Any]:
+    """A row's extras: the tender's (never None), then the award's id and status when given, in this order."""
+    made = extras.copy()
+    if award_id is not None:
+        made["award_id"] = award_id
+    if status is not None:
+        made["award_status"] = status
+    return made
 
 
 def _duplicate_ids(items: list[_Item] | list[_Org] | list[_Award]) -> bool:
@@ -307,11 +317,15 @@ def _duplicate_ids(items: list[_Item] | list[_Org] | list[_Award]) -> bool:
 def _folds(release: _Release, tender: _Tender) -> bool:
     """compile.needs_merge for a release without contracts or bids: whether an array holds a repeated id."""
     awards = release.awards or ()
-    arrays = [release.parties, awards, tender.items, tender.tenderers]
-    for award in awards:
-        arrays += (award.suppliers, award.items)
     # an array of fewer than two objects repeats nothing (the common case: no call made)
-    return any(_duplicate_ids(items) for items in arrays if items and len(items) > 1)
+    for items in (release.parties, awards, tender.items, tender.tenderers):
+        if items and len(items) > 1 and _duplicate_ids(items):
+            return True
+    for award in awards:
+        for items in (award.suppliers, award.items):
+            if items and len(items) > 1 and _duplicate_ids(items):
+                return True
+    return False
 
 
 def flatten_line(line: bytes, source: str) -> tuple[str, Packed] | None:
@@ -387,7 +401,7 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
         return None
     start, end = _period(period)
     estimated, tender_currency = _money(tender.value)
-    extras: dict[str, Any] = {}
+    extras: dict[str, str] = {}
     if tender.id is not None:
         extras["tender_id"] = str(tender.id)
     title, description = _text(tender.title), _text(tender.description)
@@ -402,7 +416,7 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
     rows: list[tuple[Any, ...]] = []
     awards = release.awards or ()
     if not awards:
-        common[0], common[31] = ocid, _clean(extras)
+        common[0], common[31] = ocid, extras
         rows.append(tuple(common))
     for position, award in enumerate(awards):
         _award_rows(plain, award, position, common, extras, rows)
@@ -416,7 +430,7 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
     return rows, suppliers, plain.schemes
 
 
-def _award_rows(plain: _Plain, award: _Award, position: int, common: list[Any], extras: dict[str, Any],
+def _award_rows(plain: _Plain, award: _Award, position: int, common: list[Any], extras: dict[str, str],
                 rows: list[tuple[Any, ...]]) -> None:
     """One row per supplier of an award (flatten._award_rows and _emit without contracts or bids)."""
     award_id = _text(None if award.id is UNSET else award.id)
@@ -434,7 +448,6 @@ def _award_rows(plain: _Plain, award: _Award, position: int, common: list[Any], 
         row[11], row[12], row[13] = classification
         if classification[0]:
             plain.schemes.append(classification[0])
-    award_extras = {**extras, "award_id": award_id, "award_status": award.status}
     contract_id = f"{common[1]}/{award_id or f'award-{position + 1}'}"
     refs = award.suppliers
     if refs is UNSET:
@@ -442,7 +455,7 @@ def _award_rows(plain: _Plain, award: _Award, position: int, common: list[Any], 
             raise _NOT_PLAIN  # suppliers may be nested in the items (pre-1.0 layout, an issue)
         refs = None
     if not refs:
-        row[0], row[31] = contract_id, _clean(award_extras)
+        row[0], row[31] = contract_id, _award_extras(extras, award_id, award.status)
         rows.append(tuple(row))
         return
     several = len(refs) > 1
@@ -451,5 +464,5 @@ def _award_rows(plain: _Plain, award: _Award, position: int, common: list[Any], 
         plain.observe(org, _SUPPLIER)
         row[0] = f"{contract_id}/{number}" if several else contract_id
         row[6], row[7], row[8] = org[0], org[1], org[2]
-        row[31] = _clean(award_extras)
+        row[31] = _award_extras(extras, award_id, award.status)
         rows.append(tuple(row))

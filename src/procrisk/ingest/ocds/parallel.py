@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from procrisk.config import parallel_workers
-from procrisk.ingest.ocds.block import Block, Entry, lines_of, rows_of
+from procrisk.ingest.ocds.block import SOURCE, Block, Entry, Summary, lines_of, rows_of
 from procrisk.ingest.ocds.fast import flatten_line
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
 from procrisk.ingest.ocds.sources import UNREADABLE, Unit, _open, _release_ocid, cut_short, is_plain_release, parse
-from procrisk.ingest.ocds.tables import EXTRAS, object_json
+from procrisk.ingest.ocds.tables import EXTRAS, add_schemes, add_suppliers, object_json
 
 MIN_BYTES = 8 << 20  # smaller files are read in this process (forking the workers costs ~0.1 s, ~1,000 lines)
 BATCH_BYTES = 2 << 20  # bytes of whole lines handed to a worker at a time (about 2,000 releases of 1 KB)
@@ -75,7 +75,24 @@ def read_batch(chunk: bytes, first: int, index: int, member: str, source: str, r
         entries.append((ocid, _plain(sink.items), len(process.rows), process.suppliers, process.schemes,
                         _plain(process.issues)))
         rows.append(process.rows)
-    return _encode(numbers, entries, rows)
+    return _encode(numbers, entries, rows, _merged(numbers, entries, rows, member, row_base))
+
+
+def _merged(numbers: list[int], entries: list[Entry | None], rows: list[list[tuple[Any, ...]]], member: str,
+            row_base: int) -> Summary | None:
+    """The batch's suppliers merged and classification schemes counted over its lines in order (tables.Merged),
+    for the reader to take at once with the batch; None when some line is left to the reader (no use then)."""
+    suppliers: dict[str, list[Any]] = {}
+    schemes: dict[str, list[Any]] = {}
+    for number, entry, own in zip(numbers, entries, rows, strict=True):
+        if entry is None or entry[0] is None:
+            return None
+        row = row_base + number
+        if entry[3]:
+            add_suppliers(suppliers, entry[3], row, member, own[0][SOURCE] if own else None)
+        if entry[4]:
+            add_schemes(schemes, entry[4], row, member)
+    return suppliers, schemes
 
 
 def _plain(issues: list[Issue]) -> list[tuple[Any, ...]]:
@@ -83,9 +100,10 @@ def _plain(issues: list[Issue]) -> list[tuple[Any, ...]]:
     return [tuple(getattr(issue, name) for name in _ISSUE_FIELDS) for issue in issues]
 
 
-def _encode(numbers: list[int], entries: list[Entry | None], rows: list[list[tuple[Any, ...]]]) -> bytes:
-    """marshal data of a batch's line numbers, entries, rows (as columns) and the rows' extras as JSON text; lines
-    it cannot carry go to the reader.
+def _encode(numbers: list[int], entries: list[Entry | None], rows: list[list[tuple[Any, ...]]],
+            merged: Summary | None = None) -> bytes:
+    """marshal data of a batch's line numbers, entries, rows (as columns), the rows' extras as JSON text and the
+    batch's ``merged`` summary; lines it cannot carry go to the reader (and the summary is dropped).
 
     ``rows`` is emptied first: a value then held by its column alone is written without marshal's
     back-reference bookkeeping, which doubles the cost of writing values held twice.
@@ -93,7 +111,7 @@ def _encode(numbers: list[int], entries: list[Entry | None], rows: list[list[tup
     columns = _columns(rows)
     rows.clear()
     try:
-        return marshal.dumps((numbers, entries, columns, _extras_json(columns)), MARSHAL_VERSION)
+        return marshal.dumps((numbers, entries, columns, _extras_json(columns), merged), MARSHAL_VERSION)
     except ValueError:  # never seen with values parsed from JSON: a safety net, the reader reads those lines
         own = _per_line(columns, entries)
         for position, entry in enumerate(entries):
@@ -102,7 +120,7 @@ def _encode(numbers: list[int], entries: list[Entry | None], rows: list[list[tup
             except ValueError:
                 entries[position], own[position] = None, []
         columns = _columns(own)
-        return marshal.dumps((numbers, entries, columns, _extras_json(columns)), MARSHAL_VERSION)
+        return marshal.dumps((numbers, entries, columns, _extras_json(columns), None), MARSHAL_VERSION)
 
 
 def _extras_json(columns: list[tuple[Any, ...]]) -> list[str | None]:
@@ -128,9 +146,9 @@ def _columns(rows: list[list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
 def _block(data: bytes, chunk: bytes, first: int, index: int, member: str, source: str, row_base: int) -> Block:
     """The Block of one chunk from what ``read_batch`` returned for it."""
     # only ever data our own forked worker just made from this chunk, never bytes from a file
-    numbers, entries, columns, extras = marshal.loads(data)  # noqa: S302
+    numbers, entries, columns, extras, merged = marshal.loads(data)  # noqa: S302
     return Block(chunk, first, numbers, entries, columns, index=index, member=member, source=source,
-                 row_base=row_base, extras=extras)
+                 row_base=row_base, extras=extras, merged=merged)
 
 
 def worker_count() -> int:

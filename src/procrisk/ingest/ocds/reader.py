@@ -46,7 +46,14 @@ from procrisk.ingest.ocds.issues import IssueSink, write_issues
 from procrisk.ingest.ocds.parallel import line_pool
 from procrisk.ingest.ocds.process import process_of
 from procrisk.ingest.ocds.sources import Chunk, Source, Unit
-from procrisk.ingest.ocds.tables import Process, classification_issues, contract_table, pack, supplier_table
+from procrisk.ingest.ocds.tables import (
+    Merged,
+    Process,
+    classification_issues,
+    contract_table,
+    pack,
+    supplier_table,
+)
 from procrisk.ingest.raw import RawTable
 from procrisk.schema.issues import IssueLog
 
@@ -262,11 +269,21 @@ def _notes(reader: _Reader, source: Source, *, never_won: int, suppliers: int, l
     return notes
 
 
-def _in_row_order(compiled: list[Process], blocks: list[Block]) -> list[Process]:
-    """Every process by source_row: those compiled here (sorted) and the lines kept of the blocks (rows left out)."""
+def _in_row_order(compiled: list[Process], blocks: list[Block]) -> list[Process | Merged]:
+    """Every process by source_row: those compiled here (sorted), each block with every line kept as one run
+    the worker merged (no other process has a row among its lines'), and the lines kept of the other blocks
+    (rows left out)."""
     if not blocks:
-        return compiled
-    return sorted(chain(*(block.views() for block in blocks), compiled), key=attrgetter("row"))
+        return [*compiled]
+    runs: list[Merged] = []
+    views: list[Iterator[Process]] = []
+    for block in blocks:
+        run = block.run()
+        if run is None:
+            views.append(block.views())
+        else:
+            runs.append(run)
+    return sorted(chain(runs, *views, compiled), key=attrgetter("row"))
 
 
 @contextmanager

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import partial
-from itertools import chain, repeat
+from itertools import chain, filterfalse, repeat
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
-from operator import is_not
+from operator import contains, is_not, itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -54,6 +55,7 @@ _IS_SET = partial(is_not, None)  # stops at the first value that is not None
 _SOURCE = CONTRACT_FIELDS.index("source")
 _CONTRACT_ID = CONTRACT_FIELDS.index("contract_id")
 EXTRAS = CONTRACT_FIELDS.index("extras")  # where a contract row holds its extras
+_KEPT = ("contract_id", "extras")  # contract columns made even when no row fills them (contract_table reads them)
 
 
 def pack(flat: Flat, row: int, member: str, issues: list[Issue], ocid: str | None) -> Process:
@@ -159,16 +161,22 @@ def contract_table(processes: list[Process], *, is_dir: bool, name: str,
     return RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="contracts"), texts
 
 
+def _some_set(values: Sequence[Any]) -> bool:
+    """Whether a value is not None (quick on a column of None: ``count`` skips each by identity)."""
+    return bool(values) and (values[0] is not None or values.count(None) != len(values))
+
+
 def _with_pieces(pieces: Sequence[Piece], columns: dict[str, Sequence[Any]], numbers: np.ndarray,
                  members: list[str], *, is_dir: bool,
                  ) -> tuple[dict[str, Sequence[Any]], np.ndarray, list[str], np.ndarray | None]:
     """The pieces' rows, then the processes' rows, put in source_row order (a stable sort), and their extras as
-    JSON text (None in a folder, where the extras get the file's name yet)."""
+    JSON text (None in a folder, where the extras get the file's name yet); a column no row fills is left out
+    (the frame would drop it), but for those contract_table reads."""
     numbers = np.concatenate([*(piece[1] for piece in pieces), numbers])
-    count = len(numbers)  # each column made once, as the object array the frame holds
-    joined = {field: np.fromiter(chain.from_iterable([*(piece[0][at] for piece in pieces), columns[field]]),
-                                 dtype=object, count=count)
-              for at, field in enumerate(CONTRACT_FIELDS)}
+    count = len(numbers)  # each column made once, as the object array the frame holds; none no row fills
+    parts = {field: [*(piece[0][at] for piece in pieces), columns[field]] for at, field in enumerate(CONTRACT_FIELDS)}
+    joined = {field: np.fromiter(chain.from_iterable(values), dtype=object, count=count)
+              for field, values in parts.items() if field in _KEPT or any(map(_some_set, values))}
     texts = None if is_dir else np.fromiter(
         chain.from_iterable([*(piece[3] for piece in pieces), map(object_json, columns["extras"])]),
         dtype=object, count=count)
@@ -183,29 +191,64 @@ def _with_pieces(pieces: Sequence[Piece], columns: dict[str, Sequence[Any]], num
     return joined, numbers, members, texts
 
 
-def _merge_suppliers(processes: list[Process]) -> dict[str, list[Any]]:
-    """Every organisation seen as supplier or tenderer, merged by supplier id (or name) across processes.
+class Merged(NamedTuple):
+    """Processes of consecutive rows, no other process's row between them, already merged (a worker's batch of
+    lines): their suppliers as ``merge_suppliers`` merges them, their classification schemes counted, their issues.
+    """
+
+    row: int  # the first process's row: where the run goes among the other processes
+    suppliers: dict[str, list[Any]]  # see add_suppliers
+    schemes: dict[str, list[Any]]  # see add_schemes
+    issues: list[Issue]
+
+
+def merge_suppliers(processes: Sequence[Process | Merged]) -> dict[str, list[Any]]:
+    """Every organisation seen as supplier or tenderer, merged by supplier id (or name) across processes (and
+    runs of processes already merged), in row order."""
+    merged: dict[str, list[Any]] = {}
+    for process in processes:
+        if process.__class__ is Merged:
+            _add_merged(merged, process.suppliers)
+        elif process.ocid is not None and process.suppliers:
+            add_suppliers(merged, process.suppliers, process.row, process.member, process.source)
+    return merged
+
+
+def add_suppliers(merged: dict[str, list[Any]], suppliers: list[tuple[Any, ...]], row: int, member: str,
+                  source: str | None) -> None:
+    """Merge the suppliers of one process (at ``row`` of ``member``, its first row's ``source``) into ``merged``.
 
     An organisation first seen keeps its process's lists and set (no copy: most are seen once); a merge puts
     new ones in their place and never changes those of a process.
     """
-    merged: dict[str, list[Any]] = {}
-    for process in processes:
-        if process.ocid is None or not process.suppliers:
+    source = source or ""
+    for key, supplier_id, name, country, registration_ids, roles, schemes in suppliers:
+        known = merged.get(key)
+        if known is None:
+            merged[key] = [key, supplier_id, name, country, registration_ids, roles, schemes, row, member, source]
             continue
-        source = process.source or ""
-        for key, supplier_id, name, country, registration_ids, roles, schemes in process.suppliers:
-            known = merged.get(key)
-            if known is None:
-                merged[key] = [key, supplier_id, name, country, registration_ids, roles, schemes, process.row,
-                               process.member, source]
-                continue
-            known[_ROLES] = known[_ROLES] | roles
-            known[_NAME] = known[_NAME] or name
-            known[_COUNTRY] = known[_COUNTRY] or country
-            known[_REGISTRATIONS] = _joined(known[_REGISTRATIONS], registration_ids)
-            known[_SCHEMES] = _joined(known[_SCHEMES], schemes)
-    return merged
+        _merge_one(known, name, country, registration_ids, roles, schemes)
+
+
+def _merge_one(known: list[Any], name: Any, country: Any, registration_ids: list[str], roles: set[str],
+               schemes: list[str]) -> None:
+    """Merge what a later process says of an organisation into what is known of it."""
+    known[_ROLES] = known[_ROLES] | roles
+    known[_NAME] = known[_NAME] or name
+    known[_COUNTRY] = known[_COUNTRY] or country
+    known[_REGISTRATIONS] = _joined(known[_REGISTRATIONS], registration_ids)
+    known[_SCHEMES] = _joined(known[_SCHEMES], schemes)
+
+
+def _add_merged(merged: dict[str, list[Any]], later: dict[str, list[Any]]) -> None:
+    """Merge suppliers already merged over a run of later processes into ``merged`` (as merging those processes
+    one by one would: every merge step keeps the first value, or joins in order); ``later`` is used up."""
+    for key in merged.keys() & later.keys():
+        known = merged[key]
+        _, _, name, country, registration_ids, roles, schemes, *_ = later[key]
+        _merge_one(known, name, country, registration_ids, roles, schemes)
+        later[key] = known  # the update below then leaves it where it is
+    merged.update(later)
 
 
 def _joined(known: list[str], more: list[str]) -> list[str]:
@@ -222,28 +265,28 @@ def _joined(known: list[str], more: list[str]) -> list[str]:
 
 def _identifier_issues(suppliers: dict[str, list[Any]]) -> list[Issue]:
     """A warning per organisation without a usable identifier, and one per scheme that is not org-id style."""
-    issues = []
-    schemes: dict[str, tuple[list[Any], int]] = {}
-    for supplier in suppliers.values():
-        if not supplier[_REGISTRATIONS]:
-            issues.append(Issue(
-                supplier[_ROW], "/parties/identifier", supplier[_ID] or supplier[_NAME],
-                "the organisation has no identifier with both scheme and id, so it cannot be matched to a "
-                "company register",
-                "Publish identifier.scheme (org-id.guide code, e.g. GB-COH) and identifier.id for every "
-                "supplier and tenderer.", "ocds.missing_identifier", table="suppliers",
-                member=supplier[_MEMBER]))
+    organisations = suppliers.values()
+    issues = [Issue(
+        supplier[_ROW], "/parties/identifier", supplier[_ID] or supplier[_NAME],
+        "the organisation has no identifier with both scheme and id, so it cannot be matched to a company register",
+        "Publish identifier.scheme (org-id.guide code, e.g. GB-COH) and identifier.id for every supplier and "
+        "tenderer.", "ocds.missing_identifier", table="suppliers", member=supplier[_MEMBER])
+        for supplier in filterfalse(itemgetter(_REGISTRATIONS), organisations)]
+    counts = Counter(chain.from_iterable(map(itemgetter(_SCHEMES), organisations)))  # in order first seen
+    first: dict[str, list[Any]] = {}  # the first organisation using each scheme
+    for supplier in organisations if counts else ():
         for scheme in supplier[_SCHEMES]:
-            first, count = schemes.get(scheme, (supplier, 0))
-            schemes[scheme] = (first, count + 1)
-    for scheme, (first, count) in schemes.items():
+            first.setdefault(scheme, supplier)
+        if len(first) == len(counts):
+            break
+    for scheme, count in counts.items():
         if not ORG_ID_SCHEME.fullmatch(scheme):
             issues.append(Issue(
-                first[_ROW], "/parties/identifier/scheme", scheme,
+                first[scheme][_ROW], "/parties/identifier/scheme", scheme,
                 f"identifier scheme {scheme!r} is not an org-id.guide code (XX-REGISTER), so its ids cannot "
                 f"be matched with other publishers' ({count} organisations)",
                 "Use the org-id.guide code of the register (e.g. NG-CAC for Nigeria's Corporate Affairs "
-                "Commission).", "ocds.identifier_scheme", table="suppliers", member=first[_MEMBER]))
+                "Commission).", "ocds.identifier_scheme", table="suppliers", member=first[scheme][_MEMBER]))
     return issues
 
 
@@ -256,19 +299,19 @@ class Suppliers(NamedTuple):
     extras: np.ndarray | None  # each row's extras as object_json writes them (None in a folder)
 
 
-def supplier_table(processes: list[Process], *, is_dir: bool, name: str) -> Suppliers:
+def supplier_table(processes: Sequence[Process | Merged], *, is_dir: bool, name: str) -> Suppliers:
     """The suppliers RawTable (one row per organisation), its identifier issues, how many never won, and its
     extras as JSON text (written once per distinct list of roles)."""
-    merged = _merge_suppliers(processes)
+    merged = merge_suppliers(processes)
     count = len(merged)
     _, ids, names, countries, registrations, roles, _, rows, members, sources = \
         zip(*merged.values(), strict=True) if merged else ((),) * 10  # one column per field, made in C
-    extras: list[dict[str, Any]] = [{"roles": sorted(found)} for found in roles]
+    extras, texts = _roles_extras(roles)
     if is_dir:
         for extra, member in zip(extras, members, strict=True):
             if member:
                 extra["ocds_file"] = member
-    never_won = sum(1 for found in roles if "supplier" not in found)
+    never_won = count - sum(map(contains, roles, repeat("supplier")))
     columns = {
         "supplier_id": ids, "supplier_name": names, "supplier_country": countries,
         "registration_ids": [found or None for found in registrations], "source": sources, "extras": extras,
@@ -276,37 +319,58 @@ def supplier_table(processes: list[Process], *, is_dir: bool, name: str) -> Supp
     assert tuple(columns) == SUPPLIER_FIELDS
     numbers = np.fromiter(rows, dtype=np.int64, count=count)
     table = RawTable(frame=_frame(columns), row_numbers=numbers, source_file=name, table="suppliers")
-    return Suppliers(table, _identifier_issues(merged), never_won, None if is_dir else _roles_json(extras))
+    return Suppliers(table, _identifier_issues(merged), never_won, None if is_dir else texts)
 
 
-def _roles_json(extras: list[dict[str, Any]]) -> np.ndarray:
-    """``object_json`` of each ``{"roles": [...]}``, written once per distinct list of roles."""
-    known: dict[tuple[str, ...], str | None] = {}
-    texts = np.empty(len(extras), dtype=object)
-    for at, extra in enumerate(extras):
-        key = tuple(extra["roles"])
-        text = known.get(key)
-        if text is None:
-            text = known[key] = object_json(extra)
-        texts[at] = text
-    return texts
+def _roles_extras(roles: Sequence[set[str]]) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Each organisation's extras, ``{"roles": [its roles, sorted]}`` (a dict and list of its own), and their
+    JSON text (``object_json``, one text shared by the same roles): each distinct set of roles sorted and
+    written once."""
+    known: dict[frozenset[str], tuple[list[str], str | None]] = {}
+    extras, texts = [], []
+    for found in roles:
+        key = frozenset(found)
+        made = known.get(key)
+        if made is None:
+            ordered = sorted(found)
+            made = known[key] = (ordered, object_json({"roles": ordered}))
+        extras.append({"roles": made[0].copy()})
+        texts.append(made[1])
+    return extras, np.fromiter(texts, dtype=object, count=len(texts))
 
 
-def classification_issues(processes: list[Process]) -> list[Issue]:
+def add_schemes(first: dict[str, list[Any]], schemes: list[str], row: int, member: str) -> None:
+    """Count one process (at ``row`` of ``member``) for each classification scheme it uses: ``first`` maps a
+    scheme to [row, member, processes using it] of the first process using it."""
+    for scheme in dict.fromkeys(schemes):
+        known = first.get(scheme)
+        if known is None:
+            first[scheme] = [row, member, 1]
+        else:
+            known[2] += 1
+
+
+def classification_issues(processes: Sequence[Process | Merged]) -> list[Issue]:
     """One warning per classification scheme that is not CPV or UNSPSC, at the first process using it."""
-    first: dict[str, tuple[Process, int]] = {}
+    first: dict[str, list[Any]] = {}
     for process in processes:
-        for scheme in dict.fromkeys(process.schemes):
-            known, count = first.get(scheme, (process, 0))
-            first[scheme] = (known, count + 1)
+        if process.__class__ is Merged:
+            for scheme, (row, member, count) in process.schemes.items():
+                known = first.get(scheme)
+                if known is None:
+                    first[scheme] = [row, member, count]
+                else:
+                    known[2] += count
+        else:
+            add_schemes(first, process.schemes, process.row, process.member)
     issues = []
-    for scheme, (process, count) in first.items():
+    for scheme, (row, member, count) in first.items():
         if scheme.strip().upper() in STANDARD_CLASSIFICATIONS:
             continue
         issues.append(Issue(
-            process.row, "/tender/items/classification/scheme", scheme,
+            row, "/tender/items/classification/scheme", scheme,
             f"classification scheme {scheme!r} is not CPV ({count} processes): the sector risk tier falls "
             "back to title and description terms",
             "Nothing to fix in the file; add a CPV code (additionalClassifications) where you can.",
-            "ocds.classification_scheme", member=process.member))
+            "ocds.classification_scheme", member=member))
     return issues
