@@ -55,6 +55,7 @@ from procrisk.ingest.ocds.tables import (
     supplier_table,
 )
 from procrisk.ingest.raw import RawTable
+from procrisk.memory import collector_paused
 from procrisk.schema.issues import IssueLog
 
 WINDOW_GROUPS = 2_000  # processes kept open while reading JSON Lines
@@ -287,22 +288,6 @@ def _in_row_order(compiled: list[Process], blocks: list[Block]) -> list[Process 
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small acyclic objects are built.
-
-    Parsed releases and rows hold no reference cycles, so collecting during the read only costs time (about a
-    third of it on big files); the collector is switched back on afterwards if it was on.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@contextmanager
 def frozen_for_collector() -> Iterator[None]:
     """Keep every object alive now (a read's cells: ~700,000 on 200,000 releases) out of the cyclic collector's
     scans until the block ends.
@@ -331,7 +316,7 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
     reader = _Reader(source, progress)
     read_sink = IssueSink()
     source.lines = line_pool()
-    with _gc_paused():
+    with collector_paused():
         try:
             reader.run(read_sink)
         except BrokenProcessPool:
