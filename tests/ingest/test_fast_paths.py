@@ -307,6 +307,33 @@ def test_problem_rows_is_notna() -> None:
         assert problem_rows(series).tolist() == series.notna().tolist()
 
 
+def test_columns_without_problems_share_one_array_no_normaliser_can_write_into(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Columns of one length without a problem hold one read-only array of None (not a million references
+    each): writing into it fails, so no column can hand its problems to another; a column with a problem still
+    has it on its rows, and rows of the shared array or of a slice of it count as without a problem."""
+    from procrisk.ingest.normalise.series import distinct_problems, problem_rows, problem_series
+
+    index = pd.RangeIndex(5)
+    codes = np.array([0, 2, -1, 1, 0], dtype=np.int64)
+    clean = distinct_problems([None, None, None], codes, index)
+    other = problem_series(None, index)
+    assert clean.tolist() == [None] * 5 and np.shares_memory(clean.to_numpy(), other.to_numpy())
+    with pytest.raises(ValueError, match="read-only"):
+        clean.to_numpy()[1] = "country.unknown"
+    with pytest.raises(ValueError, match="read-only"):
+        other.iloc[1] = "country.unknown"
+    assert other.tolist() == [None] * 5 and not problem_rows(other.iloc[1:]).any()
+    with monkeypatch.context() as patch:  # the shared array is known without looking at its rows
+        patch.setattr("procrisk.ingest.normalise.series.object_pointers", None)
+        assert not problem_rows(other).any()
+    found = distinct_problems([None, "country.unknown", None], codes, index)
+    assert found.tolist() == [None, None, None, "country.unknown", None]
+    assert problem_rows(found).tolist() == [False, False, False, True, False]
+    assert problem_rows(pd.Series(["x"] * 5, dtype=object)).all()
+
+
 @pytest.mark.parametrize("path", REGISTERS, ids=lambda p: p.stem)
 def test_problem_rows_on_real_registers(path: Path) -> None:
     from procrisk.ingest.mapping import propose_mapping

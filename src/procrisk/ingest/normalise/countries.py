@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import distinct, is_missing_token, problem_series, spread, text_result
+from procrisk.ingest.normalise.series import (
+    distinct,
+    distinct_problems,
+    is_missing_token,
+    text_result,
+)
 from procrisk.reference import countries
 
 
@@ -42,4 +47,4 @@ def parse_countries(values: pd.Series) -> Normalised:
         iso2 = countries.lookup(text)
         results.append(iso2)
         problems.append(None if iso2 else "country.unknown")
-    return text_result(results, codes, values.index, problem_series(spread(problems, codes), values.index), notes)
+    return text_result(results, codes, values.index, distinct_problems(problems, codes, values.index), notes)

@@ -23,9 +23,8 @@ from procrisk.ingest.normalise.series import (
     as_arrow_text,
     dictionary_text_series,
     distinct,
+    distinct_problems,
     is_missing_token,
-    problem_series,
-    spread,
     text_dictionary,
 )
 from procrisk.reference import cpv
@@ -130,6 +129,5 @@ def normalise_classification(codes: pd.Series, schemes: pd.Series | None) -> Nor
     notes: list[str] = []
     if any(p[4] for p in parsed):
         notes.append("classification scheme CPV inferred from the codes where no scheme was given")
-    problems = spread([p[2] for p in parsed], row_codes)
-    return Normalised(texts.pop("values"), problem_series(np.asarray(problems, dtype=object), index), notes, texts,
+    return Normalised(texts.pop("values"), distinct_problems([p[2] for p in parsed], row_codes, index), notes, texts,
                       dictionaries)

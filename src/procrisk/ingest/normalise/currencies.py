@@ -7,7 +7,12 @@ import re
 import pandas as pd
 
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import distinct, is_missing_token, problem_series, spread, text_result
+from procrisk.ingest.normalise.series import (
+    distinct,
+    distinct_problems,
+    is_missing_token,
+    text_result,
+)
 from procrisk.reference import currencies
 
 _SPACE = re.compile(r"\s+")
@@ -36,4 +41,4 @@ def parse_currencies(values: pd.Series) -> Normalised:
     codes, uniques = distinct(values)
     pairs = [read_currency(str(u)) for u in uniques]
     return text_result([p[0] for p in pairs], codes, values.index,
-                       problem_series(spread([p[1] for p in pairs], codes), values.index), [])
+                       distinct_problems([p[1] for p in pairs], codes, values.index), [])

@@ -27,7 +27,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import distinct, encode_arrow, is_missing_token, problem_series, spread
+from procrisk.ingest.normalise.series import (
+    distinct,
+    distinct_problems,
+    encode_arrow,
+    is_missing_token,
+    problem_series,
+)
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
 EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
@@ -251,4 +257,4 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None) -> Normalise
     implausible = ~np.isnat(days) & ((years < MIN_YEAR) | (years > MAX_YEAR))
     days[implausible], problems[implausible] = _NAT, "date.implausible"
     out = pd.Series(days[codes].astype("datetime64[s]"), index=values.index, copy=False)
-    return Normalised(out, problem_series(spread(problems[:-1], codes), values.index), notes)
+    return Normalised(out, distinct_problems(problems[:-1], codes, values.index), notes)

@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import distinct, is_missing_token, problem_series, spread, text_result
+from procrisk.ingest.normalise.series import (
+    distinct,
+    distinct_problems,
+    is_missing_token,
+    problem_series,
+    text_result,
+)
 from procrisk.schema.columns import Column
 
 _PUNCT = re.compile(r"[\s_\-/.,;:'’()\[\]\"«»]+")
@@ -216,7 +222,7 @@ def _apply(values: pd.Series, table: dict[str, str], unknown: str, *, several: f
            partly: str | None = None) -> Normalised:
     """Look each distinct value up once; the values found, with their problems and notes."""
     codes, results, problems, notes = _lookup(values, table, unknown, several=several, partly=partly)
-    return text_result(results, codes, values.index, problem_series(spread(problems, codes), values.index), notes)
+    return text_result(results, codes, values.index, distinct_problems(problems, codes, values.index), notes)
 
 
 def parse_enum(values: pd.Series, column: Column) -> Normalised:
@@ -237,5 +243,5 @@ def parse_bools(values: pd.Series) -> Normalised:
     truth = np.array([r == "true" for r in results] + [False], dtype=bool)
     unknown = np.array([r is None for r in results] + [True], dtype=bool)
     typed = pd.arrays.BooleanArray(truth[codes], unknown[codes])
-    return Normalised(pd.Series(typed, index=values.index), problem_series(spread(problems, codes), values.index),
+    return Normalised(pd.Series(typed, index=values.index), distinct_problems(problems, codes, values.index),
                       notes)

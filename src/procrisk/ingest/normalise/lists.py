@@ -15,7 +15,7 @@ import pandas as pd
 
 from procrisk.ingest.normalise.legal_forms import is_legal_form
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import distinct, is_missing_token, problem_series, spread
+from procrisk.ingest.normalise.series import distinct, distinct_problems, is_missing_token, problem_series, spread
 from procrisk.reference import countries
 
 _STRONG = re.compile(r"\s*(?:[;|\n\r\t]|\s/\s)\s*")
@@ -113,4 +113,4 @@ def parse_country_list(values: pd.Series) -> Normalised:
         lists.append(known or None)
         problems.append("country.unknown" if any(code is None for code in found) else None)
     return Normalised(pd.Series(spread(lists, codes), index=values.index, dtype=object, copy=False),
-                      problem_series(np.asarray(spread(problems, codes), dtype=object), values.index), [])
+                      distinct_problems(problems, codes, values.index), [])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import weakref
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,9 @@ from procrisk.arrays import object_pointers
 from procrisk.ingest.normalise.result import Normalised
 
 STRING = pd.StringDtype("pyarrow")
+
+# row count -> the read-only array of Nones the problem columns of that length share while any of them lives
+_NONE_ROWS: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
 
 # Cell contents that mean "no value" in any column (compared after trimming and case folding).
 MISSING_TOKENS = frozenset({
@@ -121,20 +125,6 @@ def text_result(per_unique: list[str | None], codes: np.ndarray, index: pd.Index
     return Normalised(dictionary_text_series(dictionary, index), problems, notes, dictionaries={"values": dictionary})
 
 
-def map_distinct(
-    values: pd.Series, func: Callable[[Any], tuple[Any, str | None]],
-) -> tuple[np.ndarray, np.ndarray, list[Any], np.ndarray]:
-    """Apply ``func`` (value -> (result, problem code)) once per distinct value; return row arrays.
-
-    Returns (results per row, problems per row, distinct values, codes).
-    """
-    codes, uniques = distinct(values)
-    pairs = [func(u) for u in uniques]
-    results = spread([p[0] for p in pairs], codes)
-    problems = spread([p[1] for p in pairs], codes)
-    return results, problems, uniques, codes
-
-
 def arrow_text_series(arr: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
     """An Arrow string array as a pandas string Series (zero-copy)."""
     if not pa.types.is_large_string(arr.type):
@@ -147,14 +137,43 @@ def text_series(values: np.ndarray | list[Any], index: pd.Index) -> pd.Series:
     return arrow_text_series(pa.array(values, type=pa.large_string()), index)
 
 
+def _no_problems(rows: int) -> np.ndarray:
+    """A read-only object array of ``rows`` Nones, shared by the problem columns of that length without a problem.
+
+    Filling (and later freeing) a million None references costs ~4 ms a column; read-only, so a normaliser that
+    wrote into a shared array would fail loudly instead of giving other columns its problems.
+    """
+    shared = _NONE_ROWS.get(rows)
+    if shared is None:
+        shared = np.full(rows, None, dtype=object)
+        shared.flags.writeable = False
+        _NONE_ROWS[rows] = shared
+    return shared
+
+
+def _is_no_problems(values: np.ndarray) -> bool:
+    """Whether ``values`` is (a view of the whole of) the shared array of Nones of its length."""
+    shared = _NONE_ROWS.get(len(values))
+    return (shared is not None and values.dtype == object and values.strides == shared.strides
+            and values.__array_interface__["data"][0] == shared.__array_interface__["data"][0])
+
+
 def problem_series(problems: np.ndarray | list[Any] | None, index: pd.Index) -> pd.Series:
     """Per-row problem codes as an object Series (None where the row has no problem).
 
-    The Series wraps the array without copying it: callers hand over an array they no longer use.
+    The Series wraps the array without copying it: callers hand over an array they no longer use. Without
+    problems (``None``) it wraps the shared read-only array of Nones (see ``_no_problems``).
     """
     if problems is None:
-        return pd.Series(np.full(len(index), None, dtype=object), index=index, dtype=object, copy=False)
+        return pd.Series(_no_problems(len(index)), index=index, dtype=object, copy=False)
     return pd.Series(np.asarray(problems, dtype=object), index=index, dtype=object, copy=False)
+
+
+def distinct_problems(per_unique: list[str | None] | np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """One problem code (or None) per distinct value spread onto the rows (missing rows: None), as a Series."""
+    if all(problem is None for problem in per_unique):
+        return problem_series(None, index)
+    return problem_series(spread(per_unique, codes), index)
 
 
 def as_arrow_text(values: pd.Series) -> pa.Array:
@@ -255,6 +274,8 @@ def problem_rows(problems: pd.Series) -> np.ndarray:
     if problems.dtype != object:
         return problems.notna().to_numpy()
     values = problems.to_numpy()
+    if _is_no_problems(values):
+        return np.zeros(len(values), dtype=bool)
     mask = object_pointers(values) != id(None)
     if mask.any():
         mask[mask] = pd.notna(values[mask])
