@@ -247,7 +247,7 @@ class LinePool:
                 if not cut:  # no line end yet: a line longer than BATCH_BYTES
                     tail.append(data)
                     continue
-                chunk = b"".join([*tail, data[:cut]]) if tail else data[:cut]
+                chunk = b"".join([*tail, memoryview(data)[:cut]]) if tail else data[:cut]  # one copy
                 tail = [data[cut:]] if cut < len(data) else []
                 submit(chunk)
                 first += chunk.count(b"\n")
