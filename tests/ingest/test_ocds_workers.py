@@ -242,3 +242,17 @@ def test_a_chunk_the_file_no_longer_holds_is_read_by_the_reader(tmp_path: Path) 
     assert parallel._taken(name, chunk, 1, 0, "", "source", 0) == expected
     assert not Path(name).exists()
     assert parallel._taken(None, chunk, 1, 0, "", "source", 0) == expected
+
+
+def test_a_result_the_folder_cannot_take_comes_through_the_pipe(tmp_path: Path) -> None:
+    """A worker that cannot write its result file (the folder full or gone) sends the result itself, and
+    leaves no part of the file behind."""
+    chunk = "".join(_plain_release(n, f"ocds-{n}") + "\n" for n in range(3)).encode()
+    path = tmp_path / "releases.jsonl"
+    path.write_bytes(chunk)
+    gone = str(tmp_path / "gone")
+    made = parallel.read_span(str(path), 0, b"", len(chunk), 1, 0, "", "source", 0, gone)
+    expected = parallel.read_batch(chunk, 1, 0, "", "source", 0)
+    assert made == expected
+    assert parallel._taken(made, chunk, 1, 0, "", "source", 0) == expected
+    assert not (tmp_path / "gone").exists()

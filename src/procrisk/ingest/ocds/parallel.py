@@ -85,26 +85,35 @@ def read_batch(chunk: bytes, first: int, index: int, member: str, source: str, r
 
 
 def read_span(path: str | None, offset: int, chunk: bytes, size: int, first: int, index: int, member: str,
-              source: str, row_base: int, folder: str) -> str | None:
+              source: str, row_base: int, folder: str) -> str | bytes | None:
     """In a worker: ``read_batch`` of a chunk, read from ``path`` at ``offset`` when a path is given; the
-    result is written to a file in ``folder``, whose name is returned (None when the file no longer holds
-    ``size`` bytes there: the reader then reads the chunk it has itself)."""
+    result is written to a file in ``folder``, whose name is returned (the result itself when the folder
+    takes no more, None when the file no longer holds ``size`` bytes there: the reader then reads the chunk
+    it has itself)."""
     if path is not None:
         with Path(path).open("rb") as handle:
             chunk = os.pread(handle.fileno(), size, offset)
         if len(chunk) != size:
             return None
+    data = read_batch(chunk, first, index, member, source, row_base)
     name = Path(folder, f"{os.getpid()}-{index}-{first}")
-    name.write_bytes(read_batch(chunk, first, index, member, source, row_base))
+    try:
+        name.write_bytes(data)
+    except OSError:  # the folder is full (a small /dev/shm): send the result through the pool's pipe
+        name.unlink(missing_ok=True)
+        return data
     return str(name)
 
 
-def _taken(name: str | None, chunk: bytes, first: int, index: int, member: str, source: str,
+def _taken(made: str | bytes | None, chunk: bytes, first: int, index: int, member: str, source: str,
            row_base: int) -> bytes:
-    """What ``read_batch`` gave for a chunk: read from the worker's file (then deleted), or made here."""
-    if name is None:
+    """What ``read_batch`` gave for a chunk: read from the worker's file (then deleted), sent by the worker,
+    or made here."""
+    if made is None:
         return read_batch(chunk, first, index, member, source, row_base)
-    result = Path(name)
+    if made.__class__ is bytes:
+        return made
+    result = Path(made)
     data = result.read_bytes()
     result.unlink()
     return data
@@ -229,7 +238,7 @@ class LinePool:
         them into lines. ``last_line`` is the number of the file's last line (blank or not) once it is read.
         """
         executor = self._start()
-        queued: deque[tuple[bytes, int, Future[str | None]]] = deque()
+        queued: deque[tuple[bytes, int, Future[str | bytes | None]]] = deque()
         first = 1  # the number of the next chunk's first line
         offset = 0  # the file offset of the next chunk's first byte
         plain = None if path.name.lower().endswith(".gz") else str(path)  # workers read the chunks themselves
