@@ -198,3 +198,61 @@ def test_plain_lines_read_in_this_process_are_parsed_whole_only_when_their_proce
     monkeypatch.setattr(sources, "flatten_line", lambda line, source: None)
     assert digest(read_ocds(path)) == typed
     assert fast.flatten_line(lines[0].encode(), "src") is not None
+
+
+def _blocks_of(path: Path, pool: parallel.LinePool) -> list[tuple[object, ...]]:
+    """What the pool's workers give for each chunk of a file: its line numbers, entries and columns."""
+    return [(block.numbers, block.entries, block.columns) for block in pool.read(path, 0, "", "source", 0)]
+
+
+def test_workers_give_the_same_batches_for_a_file_and_its_gzip_and_leave_no_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers read an uncompressed file's chunks themselves at their offsets and get a gzip file's chunks as
+    bytes: both give the same batches; each result file is deleted once taken, the folder when the pool closes."""
+    import gzip
+
+    path = tmp_path / "releases.jsonl"
+    path.write_text("".join(_plain_release(n, f"ocds-{n}") + "\n" for n in range(60)), encoding="utf-8")
+    packed = tmp_path / "releases.jsonl.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 7 * len(_plain_release(0, "ocds-0")))  # several chunks
+    pool = parallel.LinePool(2)
+    try:
+        plain = _blocks_of(path, pool)
+        assert not list(Path(pool.folder).iterdir())  # every result file was taken and deleted
+        assert _blocks_of(packed, pool) == plain
+    finally:
+        pool.close()
+    assert len(plain) > 3
+    assert sum(len(numbers) for numbers, _, _ in plain) == 60
+    assert not Path(pool.folder).exists()
+
+
+def test_a_chunk_the_file_no_longer_holds_is_read_by_the_reader(tmp_path: Path) -> None:
+    """A worker that finds fewer bytes at a chunk's offset than the reader cut (the file shrank meanwhile)
+    leaves the chunk to the reader, which reads the bytes it holds: same result as a worker's."""
+    chunk = "".join(_plain_release(n, f"ocds-{n}") + "\n" for n in range(3)).encode()
+    path = tmp_path / "releases.jsonl"
+    path.write_bytes(chunk[:-10])  # shorter than the chunk the reader holds
+    assert parallel.read_span(str(path), 0, b"", len(chunk), 1, 0, "", "source", 0, str(tmp_path)) is None
+    path.write_bytes(chunk)
+    name = parallel.read_span(str(path), 0, b"", len(chunk), 1, 0, "", "source", 0, str(tmp_path))
+    assert name is not None
+    expected = parallel.read_batch(chunk, 1, 0, "", "source", 0)
+    assert parallel._taken(name, chunk, 1, 0, "", "source", 0) == expected
+    assert not Path(name).exists()
+    assert parallel._taken(None, chunk, 1, 0, "", "source", 0) == expected
+
+
+def test_a_result_the_folder_cannot_take_comes_through_the_pipe(tmp_path: Path) -> None:
+    """A worker that cannot write its result file (the folder full or gone) sends the result itself, and
+    leaves no part of the file behind."""
+    chunk = "".join(_plain_release(n, f"ocds-{n}") + "\n" for n in range(3)).encode()
+    path = tmp_path / "releases.jsonl"
+    path.write_bytes(chunk)
+    gone = str(tmp_path / "gone")
+    made = parallel.read_span(str(path), 0, b"", len(chunk), 1, 0, "", "source", 0, gone)
+    expected = parallel.read_batch(chunk, 1, 0, "", "source", 0)
+    assert made == expected
+    assert parallel._taken(made, chunk, 1, 0, "", "source", 0) == expected
+    assert not (tmp_path / "gone").exists()

@@ -2,8 +2,11 @@
 
 The reader stays in charge of order, grouping and issues: a worker only turns each plain release line into
 (ocid, its read issues, the Process it gives on its own), and returns None for any other line, which the
-reader then reads itself. Workers get lines as bytes and send back plain tuples as marshal data (no pickle
-of the data read), a batch's contract rows as columns, so handing work over costs little (block.py).
+reader then reads itself. Workers send back plain tuples as marshal data (no pickle of the data read), a
+batch's contract rows as columns, so handing work over costs little (block.py). The bytes do not go through
+the pool's pipes, whose threads in this process wait for the GIL while it loads a batch: a worker reads its
+chunk of an uncompressed file itself at the chunk's offset, and leaves its result in a file of a temporary
+folder that this process reads when it takes the batch.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import gc
 import marshal
 import multiprocessing
 import os
+import shutil
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -32,6 +37,7 @@ MIN_BYTES = 8 << 20  # smaller files are read in this process (forking the worke
 BATCH_BYTES = 2 << 20  # bytes of whole lines handed to a worker at a time (about 2,000 releases of 1 KB)
 IN_FLIGHT = 3  # batches queued per worker, which bounds memory
 MAX_WORKERS = 2
+SHARED_MEMORY = Path("/dev/shm")  # noqa: S108 (memory, on Linux: mkdtemp makes a private folder in it)
 MARSHAL_VERSION = 4  # with back-references: repeated strings (currencies, buyers) are sent once; faster both ways
 _ISSUE_FIELDS = tuple(f.name for f in fields(Issue))
 
@@ -76,6 +82,41 @@ def read_batch(chunk: bytes, first: int, index: int, member: str, source: str, r
                         _plain(process.issues)))
         rows.append(process.rows)
     return _encode(numbers, entries, rows, _merged(numbers, entries, rows, member, row_base))
+
+
+def read_span(path: str | None, offset: int, chunk: bytes, size: int, first: int, index: int, member: str,
+              source: str, row_base: int, folder: str) -> str | bytes | None:
+    """In a worker: ``read_batch`` of a chunk, read from ``path`` at ``offset`` when a path is given; the
+    result is written to a file in ``folder``, whose name is returned (the result itself when the folder
+    takes no more, None when the file no longer holds ``size`` bytes there: the reader then reads the chunk
+    it has itself)."""
+    if path is not None:
+        with Path(path).open("rb") as handle:
+            chunk = os.pread(handle.fileno(), size, offset)
+        if len(chunk) != size:
+            return None
+    data = read_batch(chunk, first, index, member, source, row_base)
+    name = Path(folder, f"{os.getpid()}-{index}-{first}")
+    try:
+        name.write_bytes(data)
+    except OSError:  # the folder is full (a small /dev/shm): send the result through the pool's pipe
+        name.unlink(missing_ok=True)
+        return data
+    return str(name)
+
+
+def _taken(made: str | bytes | None, chunk: bytes, first: int, index: int, member: str, source: str,
+           row_base: int) -> bytes:
+    """What ``read_batch`` gave for a chunk: read from the worker's file (then deleted), sent by the worker,
+    or made here."""
+    if made is None:
+        return read_batch(chunk, first, index, member, source, row_base)
+    if made.__class__ is bytes:
+        return made
+    result = Path(made)
+    data = result.read_bytes()
+    result.unlink()
+    return data
 
 
 def _merged(numbers: list[int], entries: list[Entry | None], rows: list[list[tuple[Any, ...]]], member: str,
@@ -163,6 +204,7 @@ class LinePool:
         """Use ``workers`` processes (at least 2, else reading in this process is as fast)."""
         self.workers = workers
         self.executor: ProcessPoolExecutor | None = None
+        self.folder = ""  # where the workers leave their results (a temporary folder, in memory if possible)
         self.last_line = 0
 
     def wants(self, path: Path) -> bool:
@@ -183,6 +225,8 @@ class LinePool:
     def _start(self) -> ProcessPoolExecutor:
         """Fork the workers (once per read_ocds call)."""
         if self.executor is None:
+            self.folder = tempfile.mkdtemp(prefix="procrisk-ocds-",
+                                           dir=SHARED_MEMORY if SHARED_MEMORY.is_dir() else None)
             self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
                                                 initializer=gc.disable)
         return self.executor
@@ -194,8 +238,17 @@ class LinePool:
         them into lines. ``last_line`` is the number of the file's last line (blank or not) once it is read.
         """
         executor = self._start()
-        queued: deque[tuple[bytes, int, Future[bytes]]] = deque()
+        queued: deque[tuple[bytes, int, Future[str | bytes | None]]] = deque()
         first = 1  # the number of the next chunk's first line
+        offset = 0  # the file offset of the next chunk's first byte
+        plain = None if path.name.lower().endswith(".gz") else str(path)  # workers read the chunks themselves
+
+        def submit(chunk: bytes) -> None:
+            """Hand a chunk to a worker: its offset in a plain file, else its bytes."""
+            queued.append((chunk, first, executor.submit(
+                read_span, plain, offset, b"" if plain else chunk, len(chunk), first, index, member, source,
+                row_base, self.folder)))
+
         with _open(path) as handle:
             tail: list[bytes] = []  # the start of a line read but not ended yet
             while data := _read(handle, path, first):
@@ -203,29 +256,30 @@ class LinePool:
                 if not cut:  # no line end yet: a line longer than BATCH_BYTES
                     tail.append(data)
                     continue
-                chunk = b"".join([*tail, data[:cut]]) if tail else data[:cut]
+                chunk = b"".join([*tail, memoryview(data)[:cut]]) if tail else data[:cut]  # one copy
                 tail = [data[cut:]] if cut < len(data) else []
-                queued.append((chunk, first, executor.submit(read_batch, chunk, first, index, member, source,
-                                                             row_base)))
+                submit(chunk)
                 first += chunk.count(b"\n")
+                offset += len(chunk)
                 while len(queued) > IN_FLIGHT * self.workers:
                     done, at, future = queued.popleft()
-                    yield _block(future.result(), done, at, index, member, source, row_base)
+                    yield _block(_taken(future.result(), done, at, index, member, source, row_base), done, at,
+                                 index, member, source, row_base)
             if tail:  # the last line has no line end
-                last = b"".join(tail)
-                queued.append((last, first, executor.submit(read_batch, last, first, index, member, source,
-                                                            row_base)))
+                submit(b"".join(tail))
                 first += 1
         self.last_line = first - 1
         while queued:
             done, at, future = queued.popleft()
-            yield _block(future.result(), done, at, index, member, source, row_base)
+            yield _block(_taken(future.result(), done, at, index, member, source, row_base), done, at, index,
+                         member, source, row_base)
 
     def close(self) -> None:
         """Stop the workers."""
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _read(handle: Any, path: Path, line: int) -> bytes:

@@ -83,7 +83,7 @@ def _column(values: tuple[Any, ...] | list[Any] | np.ndarray) -> pd.Series:
 def _frame(columns: dict[str, tuple[Any, ...] | list[Any]]) -> pd.DataFrame:
     """A DataFrame of object columns holding raw values, with only the columns some row fills."""
     kept = [c for c, values in columns.items() if any(map(_IS_SET, values))]
-    return pd.DataFrame({c: _column(columns[c]) for c in kept}, columns=kept)
+    return pd.DataFrame({c: _column(columns[c]) for c in kept}, columns=kept, copy=False)  # columns not stacked
 
 
 def text_as_arrow(frame: pd.DataFrame) -> pd.DataFrame:
