@@ -256,3 +256,22 @@ def test_a_result_the_folder_cannot_take_comes_through_the_pipe(tmp_path: Path) 
     assert made == expected
     assert parallel._taken(made, chunk, 1, 0, "", "source", 0) == expected
     assert not (tmp_path / "gone").exists()
+
+
+def test_result_folders_of_killed_reads_are_swept_at_the_next_read(tmp_path: Path) -> None:
+    """A read killed before it could clean up leaves its result folder; the next read removes the folders whose
+    process is gone and leaves those of running processes (and anything else) alone."""
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    dead = tmp_path / f"{parallel.FOLDER_PREFIX}{gone}-abc"
+    (dead / "sub").mkdir(parents=True)
+    (dead / "1-0-1").write_bytes(b"left behind")
+    alive = tmp_path / f"{parallel.FOLDER_PREFIX}{os.getppid()}-xyz"
+    alive.mkdir()
+    other = tmp_path / "procrisk-ocds-notes"
+    other.mkdir()
+    assert parallel.sweep_folders(tmp_path) == 1
+    assert not dead.exists() and alive.exists() and other.exists()

@@ -38,6 +38,7 @@ BATCH_BYTES = 2 << 20  # bytes of whole lines handed to a worker at a time (abou
 IN_FLIGHT = 3  # batches queued per worker, which bounds memory
 MAX_WORKERS = 2
 SHARED_MEMORY = Path("/dev/shm")  # noqa: S108 (memory, on Linux: mkdtemp makes a private folder in it)
+FOLDER_PREFIX = "procrisk-ocds-"  # then the reading process id and a random part
 MARSHAL_VERSION = 4  # with back-references: repeated strings (currencies, buyers) are sent once; faster both ways
 _ISSUE_FIELDS = tuple(f.name for f in fields(Issue))
 
@@ -197,6 +198,34 @@ def worker_count() -> int:
     return parallel_workers(MAX_WORKERS)
 
 
+def sweep_folders(where: Path) -> int:
+    """Remove the result folders in ``where`` of reads whose process is gone (killed before it could clean up);
+    return how many.
+
+    A folder's name carries the id of the process that made it; one whose process still runs (or whose id was
+    reused meanwhile) is left alone, so a killed read's few megabytes go at the next read at the latest.
+    """
+    removed = 0
+    for folder in where.glob(f"{FOLDER_PREFIX}*"):
+        owner = folder.name.removeprefix(FOLDER_PREFIX).split("-", 1)[0]
+        if not owner.isdigit() or int(owner) == os.getpid() or _running(int(owner)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id exists (owned by anyone)."""
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but is not ours (PermissionError), or cannot be told: keep its folder
+        return True
+    return True
+
+
 class LinePool:
     """Worker processes for the big JSON Lines files of one read_ocds call (started when first needed)."""
 
@@ -225,8 +254,9 @@ class LinePool:
     def _start(self) -> ProcessPoolExecutor:
         """Fork the workers (once per read_ocds call)."""
         if self.executor is None:
-            self.folder = tempfile.mkdtemp(prefix="procrisk-ocds-",
-                                           dir=SHARED_MEMORY if SHARED_MEMORY.is_dir() else None)
+            where = SHARED_MEMORY if SHARED_MEMORY.is_dir() else Path(tempfile.gettempdir())
+            sweep_folders(where)
+            self.folder = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-", dir=where)
             self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
                                                 initializer=gc.disable)
         return self.executor
