@@ -214,7 +214,8 @@ def main() -> None:
             proc.join()
             total = cpu + workers
             print(f"{label:<10} {count:>9,} rows in {seconds:6.2f} s = {count / seconds:>9,.0f} rows/s; "
-                  f"stored {stored:,}, quarantined {quarantined:,}; peak RSS {rss:,.0f} MB")
+                  f"stored {stored:,} rows in all tables (OCDS: contracts + suppliers), quarantined {quarantined:,}; "
+                  f"peak RSS {rss:,.0f} MB")
             print(f"{'':<10} CPU {cpu:.2f} s in the process + {workers:.2f} s in worker processes "
                   f"({total / seconds:.2f} cores; {count / total:,.0f} rows per CPU-second); "
                   f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after (machine: {os.cpu_count()} CPUs)")
