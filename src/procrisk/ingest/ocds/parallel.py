@@ -279,6 +279,12 @@ class LinePool:
                 read_span, plain, offset, b"" if plain else chunk, len(chunk), first, index, member, source,
                 row_base, self.folder)))
 
+        def taken() -> Block:
+            """The Block of the oldest chunk handed over, once its worker is done with it."""
+            done, at, future = queued.popleft()
+            return _block(_taken(future.result(), done, at, index, member, source, row_base), done, at, index,
+                          member, source, row_base)
+
         with _open(path) as handle:
             tail: list[bytes] = []  # the start of a line read but not ended yet
             while data := _read(handle, path, first):
@@ -292,17 +298,13 @@ class LinePool:
                 first += chunk.count(b"\n")
                 offset += len(chunk)
                 while len(queued) > IN_FLIGHT * self.workers:
-                    done, at, future = queued.popleft()
-                    yield _block(_taken(future.result(), done, at, index, member, source, row_base), done, at,
-                                 index, member, source, row_base)
+                    yield taken()
             if tail:  # the last line has no line end
                 submit(b"".join(tail))
                 first += 1
         self.last_line = first - 1
         while queued:
-            done, at, future = queued.popleft()
-            yield _block(_taken(future.result(), done, at, index, member, source, row_base), done, at, index,
-                         member, source, row_base)
+            yield taken()
 
     def close(self) -> None:
         """Stop the workers."""

@@ -343,11 +343,16 @@ def add_schemes(first: dict[str, list[Any]], schemes: list[str], row: int, membe
     """Count one process (at ``row`` of ``member``) for each classification scheme it uses: ``first`` maps a
     scheme to [row, member, processes using it] of the first process using it."""
     for scheme in dict.fromkeys(schemes):
-        known = first.get(scheme)
-        if known is None:
-            first[scheme] = [row, member, 1]
-        else:
-            known[2] += 1
+        _count_scheme(first, scheme, row, member, 1)
+
+
+def _count_scheme(first: dict[str, list[Any]], scheme: str, row: int, member: str, count: int) -> None:
+    """Add ``count`` processes to a scheme's count, first seen at ``row`` of ``member`` if it is new."""
+    known = first.get(scheme)
+    if known is None:
+        first[scheme] = [row, member, count]
+    else:
+        known[2] += count
 
 
 def classification_issues(processes: Sequence[Process | Merged]) -> list[Issue]:
@@ -356,11 +361,7 @@ def classification_issues(processes: Sequence[Process | Merged]) -> list[Issue]:
     for process in processes:
         if process.__class__ is Merged:
             for scheme, (row, member, count) in process.schemes.items():
-                known = first.get(scheme)
-                if known is None:
-                    first[scheme] = [row, member, count]
-                else:
-                    known[2] += count
+                _count_scheme(first, scheme, row, member, count)
         else:
             add_schemes(first, process.schemes, process.row, process.member)
     issues = []
