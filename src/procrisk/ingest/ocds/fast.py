@@ -184,13 +184,6 @@ def _money(value: _Value | None) -> tuple[Any, Any]:
     return amount, currency
 
 
-def _period(value: _Period | None) -> tuple[str | None, str | None]:
-    """(startDate, endDate) of an OCDS Period."""
-    if value is None:
-        return None, None
-    return _text(value.startDate), _text(value.endDate)
-
-
 def _classification(items: list[_Item]) -> tuple[Any, Any, Any] | None:
     """(scheme, code, description) of the first item with a classification."""
     for item in items:
@@ -202,10 +195,15 @@ def _classification(items: list[_Item]) -> tuple[Any, Any, Any] | None:
 
 def _country(address: _Address | None) -> Any:
     """countryName, else country, of an Address (flatten._country)."""
-    return None if address is None else first_country(address.countryName, address.country)
+    if address is None:
+        return None
+    name = address.countryName
+    if name.__class__ is str and name and not name.isspace():  # the common case, as first_country reads it
+        return name
+    return first_country(name, address.country)
 
 
-def _delivery_country(tender: _Tender, award_items: list[_Item]) -> Any:
+def _delivery_country(tender: _Tender, award_items: list[_Item] | None) -> Any:
     """The first delivery country given: tender.deliveryAddresses, then items' deliveryAddress (flatten's)."""
     for address in tender.deliveryAddresses or ():
         country = _country(address)
@@ -225,14 +223,21 @@ def _identity(holder: _Org, fallback: _Org | None) -> tuple[Any, ...]:
     identifier = holder.identifier
     if identifier is None and fallback is not None:
         identifier = fallback.identifier
-    qualified = qualify(identifier.scheme, identifier.id) if identifier is not None else None
-    registration = [qualified] if qualified else []
-    for other in holder.additionalIdentifiers or ():
-        other_id = qualify(other.scheme, other.id)
-        if other_id and other_id not in registration:
-            registration.append(other_id)
-    scheme = identifier.scheme if identifier is not None else None
-    schemes = (scheme.strip(),) if isinstance(scheme, str) and scheme.strip() else ()
+    if identifier is None:
+        qualified = None
+        registration: list[str] = []
+        schemes: tuple[str, ...] = ()
+    else:
+        scheme = identifier.scheme
+        qualified = qualify(scheme, identifier.id)
+        registration = [qualified] if qualified else []
+        schemes = (scheme.strip(),) if isinstance(scheme, str) and scheme.strip() else ()
+    additional = holder.additionalIdentifiers
+    if additional:
+        for other in additional:
+            other_id = qualify(other.scheme, other.id)
+            if other_id and other_id not in registration:
+                registration.append(other_id)
     country = _country(holder.address)
     if country is None and fallback is not None:
         country = _country(fallback.address)
@@ -244,13 +249,17 @@ class _Plain:
 
     __slots__ = ("identities", "parties", "schemes", "suppliers")
 
-    def __init__(self, parties: list[_Org]) -> None:
+    def __init__(self, parties: list[_Org] | None) -> None:
         """Index the parties by id (first one wins)."""
-        self.parties: dict[str, _Org] = {}
-        for party in parties:
+        index: dict[str, _Org] = {}
+        for party in parties or ():
             party_id = party.id
             if party_id is not None and party_id is not UNSET:
-                self.parties.setdefault(str(party_id), party)
+                if party_id.__class__ is not str:
+                    party_id = str(party_id)
+                if party_id not in index:
+                    index[party_id] = party
+        self.parties = index
         self.identities: dict[int, tuple[Any, ...]] = {}
         self.suppliers: dict[str, list[Any]] = {}
         self.schemes: list[str] = []
@@ -258,21 +267,30 @@ class _Plain:
     def org(self, ref: _Org) -> tuple[Any, Any, Any, tuple[str, ...], tuple[str, ...]]:
         """(org id, name, country, registration ids, schemes) of a reference or party (flatten.resolve_org)."""
         ref_id = ref.id
-        if ref_id is UNSET:
-            ref_id = None
-        party = self.parties.get(str(ref_id)) if ref_id is not None else None
-        holder = party if party is not None else ref
+        if ref_id is UNSET or ref_id is None:
+            ref_id = party = None
+        else:
+            party = self.parties.get(ref_id if ref_id.__class__ is str else str(ref_id))
+        other = party is not None and party is not ref  # a reference completed from its party
+        holder = party if other else ref
         known = self.identities.get(id(holder))  # once per object (flatten._Reader.identity)
         if known is None:
-            known = self.identities[id(holder)] = _identity(
-                holder, ref if party is not None and party is not ref else None)
+            known = self.identities[id(holder)] = _identity(holder, ref if other else None)
         qualified, registration, schemes, identifier, country = known
-        org_id = qualified or _text(ref_id)
-        if org_id is None and identifier is not None:
-            org_id = _text(identifier.id)
-        name = _text(ref.name)
-        if name is None and party is not None and party is not ref:
-            name = _text(party.name)
+        if qualified:
+            org_id = qualified
+        elif ref_id is None:
+            org_id = _text(identifier.id) if identifier is not None else None
+        elif ref_id.__class__ is str and ref_id and not ref_id.isspace():
+            org_id = ref_id
+        else:
+            raise _NOT_PLAIN
+        name = ref.name
+        if name is not None:
+            if name.__class__ is not str or not name or name.isspace():
+                raise _NOT_PLAIN
+        elif other and party.name is not None:  # type: ignore[union-attr]
+            name = _text(party.name)  # type: ignore[union-attr]
         if name is None and identifier is not None:
             name = _text(identifier.legalName)
         return org_id, name, country, registration, schemes
@@ -280,9 +298,12 @@ class _Plain:
     def observe(self, org: tuple[Any, ...], roles: frozenset[str]) -> None:
         """Record an organisation seen as a supplier or tenderer (flatten._observe)."""
         org_id, name, country, registration, schemes = org
-        if org_id is None and name is None:
-            return
-        key = org_id if org_id is not None else f"name:{name}"
+        if org_id is None:
+            if name is None:
+                return
+            key = f"name:{name}"
+        else:
+            key = org_id
         seen = self.suppliers.get(key)
         if seen is None:
             self.suppliers[key] = [key, org_id, name, country, list(registration), set(roles), list(schemes)]
@@ -298,9 +319,11 @@ class _Plain:
                 seen[6].append(item)
 
 
-def _award_extras(extras: dict[str, str], award_id: str | None, status: Any) -> dict[str, Any]:
-    """A row's extras: the tender's (never None), then the award's id and status when given, in this order."""
-    made = extras.copy()
+def _award_extras(tender_id: str | None, award_id: str | None, status: Any) -> dict[str, Any]:
+    """A row's extras: the tender's id, then the award's id and status, each when given, in this order."""
+    if tender_id is not None and award_id is not None and status is not None:  # the common case
+        return {"tender_id": tender_id, "award_id": award_id, "award_status": status}
+    made: dict[str, Any] = {} if tender_id is None else {"tender_id": tender_id}
     if award_id is not None:
         made["award_id"] = award_id
     if status is not None:
@@ -314,17 +337,18 @@ def _duplicate_ids(items: list[_Item] | list[_Org] | list[_Award]) -> bool:
     return len(set(ids)) != len(ids)
 
 
-def _folds(release: _Release, tender: _Tender) -> bool:
+def _folds(parties: list[_Org] | None, awards: list[_Award] | None, tender: _Tender) -> bool:
     """compile.needs_merge for a release without contracts or bids: whether an array holds a repeated id."""
-    awards = release.awards or ()
     # an array of fewer than two objects repeats nothing (the common case: no call made)
-    for items in (release.parties, awards, tender.items, tender.tenderers):
+    for items in (parties, awards, tender.items, tender.tenderers):
         if items and len(items) > 1 and _duplicate_ids(items):
             return True
-    for award in awards:
-        for items in (award.suppliers, award.items):
-            if items and len(items) > 1 and _duplicate_ids(items):
-                return True
+    for award in awards or ():
+        suppliers, items = award.suppliers, award.items
+        if suppliers and len(suppliers) > 1 and _duplicate_ids(suppliers):
+            return True
+        if items and len(items) > 1 and _duplicate_ids(items):
+            return True
     return False
 
 
@@ -379,90 +403,119 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
     tender = release.tender
     if tender is None:
         tender = _NO_TENDER
-    if check_merge and _folds(release, tender):
+    parties, awards = release.parties, release.awards
+    if check_merge and _folds(parties, awards, tender):
         return None
-    parties = release.parties or []
-    plain = _Plain(parties)
     buyer = release.buyer
     if buyer is None or buyer == _EMPTY_ORG:  # an empty object, or one of fields procrisk does not read
         return None
-    buyer_org = plain.org(buyer)
-    buyer_id = _text(None if buyer.id is UNSET else buyer.id) or buyer_org[0]
-    classification = _classification(tender.items or ())
+    plain = _Plain(parties)
+    buyer_id, buyer_name, buyer_country, _, _ = plain.org(buyer)
+    if buyer.id is not UNSET and buyer.id is not None:
+        buyer_id = _text(buyer.id)
+    items = tender.items
+    classification = _classification(items) if items else None
     if classification is None and tender.classification is not None:
         given = tender.classification
         classification = (_text(given.scheme), _text(given.id), _text(given.description))
-    if classification and classification[0]:
-        plain.schemes.append(classification[0])
+    if classification:
+        scheme, code, category = classification
+        if scheme:
+            plain.schemes.append(scheme)
+    else:
+        scheme = code = category = None
     period = tender.tenderPeriod
-    days, not_strict = period_days(period.startDate, period.endDate) if period is not None else (None, False)
+    if period is None:
+        days = start = end = None
+    else:
+        start, end = period.startDate, period.endDate
+        days, not_strict = period_days(start, end)
+        if not_strict:
+            return None
+        if days is None:  # else both are strict RFC 3339 date-times: text that needs no issue
+            start, end = _text(start), _text(end)
     tenderers = tender.numberOfTenderers
-    if not_strict or (tenderers is not None and tenderers.__class__ is not int):
+    if tenderers is not None and tenderers.__class__ is not int:
         return None
-    start, end = _period(period)
     estimated, tender_currency = _money(tender.value)
-    extras: dict[str, str] = {}
-    if tender.id is not None:
-        extras["tender_id"] = str(tender.id)
+    tender_id = tender.id
+    if tender_id is not None and tender_id.__class__ is not str:
+        tender_id = str(tender_id)
     title, description = _text(tender.title), _text(tender.description)
-    scheme, code, category = classification if classification else (None, None, None)
-    delivery = _delivery_country(tender, [])
-    # the CONTRACT_FIELDS of every row: contract_id, supplier, award and extras fields are filled per row
-    common = [None, ocid, source, buyer_id, buyer_org[1], buyer_org[2], None, None, None, title, description,
-              scheme, code, category, _text(tender.mainProcurementCategory),
-              _text(tender.procurementMethod), _text(tender.procurementMethodDetails),
-              _text(tender.status), tenderers, start, end, days, estimated, None, tender_currency,
-              None, None, None, None, None, delivery, None]
+    contract_type, method = _text(tender.mainProcurementCategory), _text(tender.procurementMethod)
+    details, status = _text(tender.procurementMethodDetails), _text(tender.status)
+    delivery = None
+    if tender.deliveryAddresses is not None or tender.deliveryAddress is not None or items:
+        delivery = _delivery_country(tender, None)
+    # each row's values in CONTRACT_FIELDS order (the layout checked above)
     rows: list[tuple[Any, ...]] = []
-    awards = release.awards or ()
     if not awards:
-        common[0], common[31] = ocid, extras
-        rows.append(tuple(common))
-    for position, award in enumerate(awards):
-        _award_rows(plain, award, position, common, extras, rows)
-    for party in parties:
-        roles = SUPPLIER_ROLES.intersection(role_list(party.roles))
+        rows.append((ocid, ocid, source, buyer_id, buyer_name, buyer_country, None, None, None, title, description,
+                     scheme, code, category, contract_type, method, details, status, tenderers, start, end, days,
+                     estimated, None, tender_currency, None, None, None, None, None, delivery,
+                     {} if tender_id is None else {"tender_id": tender_id}))
+    for position, award in enumerate(awards or (), start=1):
+        award_id = award.id
+        award_id = None if award_id is UNSET or award_id is None else _text(award_id)
+        amount, currency = _money(award.value)
+        if currency is None:
+            currency = tender_currency
+        contract_period = award.contractPeriod
+        if contract_period is None:
+            award_start = award_end = None
+        else:
+            award_start, award_end = _text(contract_period.startDate), _text(contract_period.endDate)
+        award_title = _text(award.title) or title
+        award_description = _text(award.description) or description
+        award_date = _text(award.date)
+        award_scheme, award_code, award_category, award_delivery = scheme, code, category, delivery
+        award_items = award.items
+        if award_items:
+            if not delivery:
+                award_delivery = _delivery_country(_NO_TENDER, award_items)
+            found = _classification(award_items)
+            if found is not None:
+                award_scheme, award_code, award_category = found
+                if award_scheme:
+                    plain.schemes.append(award_scheme)
+        contract_id = f"{ocid}/{award_id}" if award_id else f"{ocid}/award-{position}"
+        refs = award.suppliers
+        if refs is UNSET:
+            if award_items is not None:
+                raise _NOT_PLAIN  # suppliers may be nested in the items (pre-1.0 layout, an issue)
+            refs = None
+        award_status = award.status
+        if not refs:
+            rows.append((contract_id, ocid, source, buyer_id, buyer_name, buyer_country, None, None, None,
+                         award_title, award_description, award_scheme, award_code, award_category, contract_type,
+                         method, details, status, tenderers, start, end, days, estimated, amount, currency,
+                         None, None, award_date, award_start, award_end, award_delivery,
+                         _award_extras(tender_id, award_id, award_status)))
+            continue
+        several = len(refs) > 1
+        for number, ref in enumerate(refs, start=1):
+            org = plain.org(ref)
+            plain.observe(org, _SUPPLIER)
+            rows.append((f"{contract_id}/{number}" if several else contract_id, ocid, source, buyer_id, buyer_name,
+                         buyer_country, org[0], org[1], org[2], award_title, award_description, award_scheme,
+                         award_code, award_category, contract_type, method, details, status, tenderers, start, end,
+                         days, estimated, amount, currency, None, None, award_date, award_start, award_end,
+                         award_delivery, _award_extras(tender_id, award_id, award_status)))
+    for party in parties or ():
+        roles = party.roles
+        if roles is None:
+            continue
+        if roles.__class__ is list and len(roles) == 1 and roles[0].__class__ is str:  # the common case
+            role = roles[0]
+            if role == "supplier":
+                plain.observe(plain.org(party), _SUPPLIER)
+            elif role == "tenderer":
+                plain.observe(plain.org(party), _TENDERER)
+            continue
+        roles = SUPPLIER_ROLES.intersection(role_list(roles))
         if roles:
             plain.observe(plain.org(party), roles)
     for ref in tender.tenderers or ():
         plain.observe(plain.org(ref), _TENDERER)
     suppliers = [tuple(seen) for seen in plain.suppliers.values()]
     return rows, suppliers, plain.schemes
-
-
-def _award_rows(plain: _Plain, award: _Award, position: int, common: list[Any], extras: dict[str, str],
-                rows: list[tuple[Any, ...]]) -> None:
-    """One row per supplier of an award (flatten._award_rows and _emit without contracts or bids)."""
-    award_id = _text(None if award.id is UNSET else award.id)
-    amount, currency = _money(award.value)
-    start, end = _period(award.contractPeriod)
-    award_items = award.items or []
-    row = list(common)
-    row[9] = _text(award.title) or common[9]
-    row[10] = _text(award.description) or common[10]
-    row[23], row[24] = amount, currency or common[24]
-    row[27], row[28], row[29] = _text(award.date), start, end
-    row[30] = common[30] or _delivery_country(_NO_TENDER, award_items)
-    classification = _classification(award_items)
-    if classification is not None:
-        row[11], row[12], row[13] = classification
-        if classification[0]:
-            plain.schemes.append(classification[0])
-    contract_id = f"{common[1]}/{award_id or f'award-{position + 1}'}"
-    refs = award.suppliers
-    if refs is UNSET:
-        if award.items is not None:
-            raise _NOT_PLAIN  # suppliers may be nested in the items (pre-1.0 layout, an issue)
-        refs = None
-    if not refs:
-        row[0], row[31] = contract_id, _award_extras(extras, award_id, award.status)
-        rows.append(tuple(row))
-        return
-    several = len(refs) > 1
-    for number, ref in enumerate(refs, start=1):
-        org = plain.org(ref)
-        plain.observe(org, _SUPPLIER)
-        row[0] = f"{contract_id}/{number}" if several else contract_id
-        row[6], row[7], row[8] = org[0], org[1], org[2]
-        row[31] = _award_extras(extras, award_id, award.status)
-        rows.append(tuple(row))
