@@ -39,6 +39,8 @@ if CONTRACT_FIELDS != _LAYOUT:
 _SUPPLIER = frozenset({"supplier"})
 _CURRENCIES: set[str] = set()  # currency codes _money found valid (three upper-case letters)
 _TENDERER = frozenset({"tenderer"})
+_DAYS: dict[tuple[str, str], tuple[int | None, bool]] = {}  # period_days of (startDate, endDate) texts seen
+_DAYS_KEPT = 65_536  # then the cache starts again
 
 
 class _Value(Struct, gc=False):
@@ -170,6 +172,13 @@ def _text(value: Any) -> str | None:
     raise _NOT_PLAIN
 
 
+def _texts(*values: Any) -> None:
+    """Check that each value is a text that needs no issue (_text), for values used as they are."""
+    for value in values:
+        if value is not None and (value.__class__ is not str or not value or value.isspace()):
+            raise _NOT_PLAIN
+
+
 def _money(value: _Value | None) -> tuple[Any, Any]:
     """(amount, currency) of an OCDS Value holding a JSON number and an upper-case three-letter code."""
     if value is None:
@@ -184,12 +193,27 @@ def _money(value: _Value | None) -> tuple[Any, Any]:
     return amount, currency
 
 
+def _period_days(start: Any, end: Any) -> tuple[int | None, bool]:
+    """period_days, kept for a pair of texts (publishers repeat their tender periods)."""
+    if start.__class__ is not str or end.__class__ is not str:
+        return period_days(start, end)
+    key = (start, end)
+    known = _DAYS.get(key)
+    if known is None:
+        if len(_DAYS) >= _DAYS_KEPT:
+            _DAYS.clear()
+        known = _DAYS[key] = period_days(start, end)
+    return known
+
+
 def _classification(items: list[_Item]) -> tuple[Any, Any, Any] | None:
     """(scheme, code, description) of the first item with a classification."""
     for item in items:
         found = item.classification
         if found is not None and (found.id is not None or found.scheme is not None):
-            return _text(found.scheme), _text(found.id), _text(found.description)
+            scheme, code, description = found.scheme, found.id, found.description
+            _texts(scheme, code, description)
+            return scheme, code, description
     return None
 
 
@@ -333,6 +357,10 @@ def _award_extras(tender_id: str | None, award_id: str | None, status: Any) -> d
 
 def _duplicate_ids(items: list[_Item] | list[_Org] | list[_Award]) -> bool:
     """Whether two objects of an array have ids ocdsmerge treats as the same (compile._duplicate_ids)."""
+    if len(items) == 2:  # the common case: two text ids
+        first, second = items[0].id, items[1].id
+        if first.__class__ is str and second.__class__ is str:
+            return first == second
     ids = [str(item.id) for item in items if item.id is not UNSET]
     return len(set(ids)) != len(ids)
 
@@ -340,16 +368,20 @@ def _duplicate_ids(items: list[_Item] | list[_Org] | list[_Award]) -> bool:
 def _folds(parties: list[_Org] | None, awards: list[_Award] | None, tender: _Tender) -> bool:
     """compile.needs_merge for a release without contracts or bids: whether an array holds a repeated id."""
     # an array of fewer than two objects repeats nothing (the common case: no call made)
-    for items in (parties, awards, tender.items, tender.tenderers):
-        if items and len(items) > 1 and _duplicate_ids(items):
+    if parties and len(parties) > 1 and _duplicate_ids(parties):
+        return True
+    if awards:
+        if len(awards) > 1 and _duplicate_ids(awards):
             return True
-    for award in awards or ():
-        suppliers, items = award.suppliers, award.items
-        if suppliers and len(suppliers) > 1 and _duplicate_ids(suppliers):
-            return True
-        if items and len(items) > 1 and _duplicate_ids(items):
-            return True
-    return False
+        for award in awards:
+            suppliers, items = award.suppliers, award.items
+            if suppliers and len(suppliers) > 1 and _duplicate_ids(suppliers):
+                return True
+            if items and len(items) > 1 and _duplicate_ids(items):
+                return True
+    items, tenderers = tender.items, tender.tenderers
+    return bool((items and len(items) > 1 and _duplicate_ids(items))
+                or (tenderers and len(tenderers) > 1 and _duplicate_ids(tenderers)))
 
 
 def flatten_line(line: bytes, source: str) -> tuple[str, Packed] | None:
@@ -429,7 +461,7 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
         days = start = end = None
     else:
         start, end = period.startDate, period.endDate
-        days, not_strict = period_days(start, end)
+        days, not_strict = _period_days(start, end)
         if not_strict:
             return None
         if days is None:  # else both are strict RFC 3339 date-times: text that needs no issue
@@ -441,9 +473,9 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
     tender_id = tender.id
     if tender_id is not None and tender_id.__class__ is not str:
         tender_id = str(tender_id)
-    title, description = _text(tender.title), _text(tender.description)
-    contract_type, method = _text(tender.mainProcurementCategory), _text(tender.procurementMethod)
-    details, status = _text(tender.procurementMethodDetails), _text(tender.status)
+    title, description, contract_type = tender.title, tender.description, tender.mainProcurementCategory
+    method, details, status = tender.procurementMethod, tender.procurementMethodDetails, tender.status
+    _texts(title, description, contract_type, method, details, status)
     delivery = None
     if tender.deliveryAddresses is not None or tender.deliveryAddress is not None or items:
         delivery = _delivery_country(tender, None)
@@ -455,8 +487,10 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
                      estimated, None, tender_currency, None, None, None, None, None, delivery,
                      {} if tender_id is None else {"tender_id": tender_id}))
     for position, award in enumerate(awards or (), start=1):
-        award_id = award.id
-        award_id = None if award_id is UNSET or award_id is None else _text(award_id)
+        award_id, award_title, award_description, award_date = award.id, award.title, award.description, award.date
+        if award_id is UNSET:
+            award_id = None
+        _texts(award_id, award_title, award_description, award_date)
         amount, currency = _money(award.value)
         if currency is None:
             currency = tender_currency
@@ -465,9 +499,8 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
             award_start = award_end = None
         else:
             award_start, award_end = _text(contract_period.startDate), _text(contract_period.endDate)
-        award_title = _text(award.title) or title
-        award_description = _text(award.description) or description
-        award_date = _text(award.date)
+        award_title = award_title or title
+        award_description = award_description or description
         award_scheme, award_code, award_category, award_delivery = scheme, code, category, delivery
         award_items = award.items
         if award_items:
