@@ -288,8 +288,9 @@ class _Plain:
         self.suppliers: dict[str, list[Any]] = {}
         self.schemes: list[str] = []
 
-    def org(self, ref: _Org) -> tuple[Any, Any, Any, tuple[str, ...], tuple[str, ...]]:
-        """(org id, name, country, registration ids, schemes) of a reference or party (flatten.resolve_org)."""
+    def org(self, ref: _Org, roles: frozenset[str] | None = None) -> tuple[Any, Any, Any]:
+        """(org id, name, country) of a reference or party (flatten.resolve_org); with ``roles``, also recorded
+        as a supplier or tenderer (flatten._observe)."""
         ref_id = ref.id
         if ref_id is UNSET or ref_id is None:
             ref_id = party = None
@@ -297,9 +298,9 @@ class _Plain:
             party = self.parties.get(ref_id if ref_id.__class__ is str else str(ref_id))
         other = party is not None and party is not ref  # a reference completed from its party
         holder = party if other else ref
-        known = self.identities.get(id(holder))  # once per object (flatten._Reader.identity)
+        known = self.identities.get(holder_id := id(holder))  # once per object (flatten._Reader.identity)
         if known is None:
-            known = self.identities[id(holder)] = _identity(holder, ref if other else None)
+            known = self.identities[holder_id] = _identity(holder, ref if other else None)
         qualified, registration, schemes, identifier, country = known
         if qualified:
             org_id = qualified
@@ -317,21 +318,13 @@ class _Plain:
             name = _text(party.name)  # type: ignore[union-attr]
         if name is None and identifier is not None:
             name = _text(identifier.legalName)
-        return org_id, name, country, registration, schemes
-
-    def observe(self, org: tuple[Any, ...], roles: frozenset[str]) -> None:
-        """Record an organisation seen as a supplier or tenderer (flatten._observe)."""
-        org_id, name, country, registration, schemes = org
-        if org_id is None:
-            if name is None:
-                return
-            key = f"name:{name}"
-        else:
-            key = org_id
+        if roles is None or (org_id is None and name is None):
+            return org_id, name, country
+        key = org_id if org_id is not None else f"name:{name}"
         seen = self.suppliers.get(key)
         if seen is None:
             self.suppliers[key] = [key, org_id, name, country, list(registration), set(roles), list(schemes)]
-            return
+            return org_id, name, country
         seen[5] |= roles
         seen[2] = seen[2] or name
         seen[3] = seen[3] or country
@@ -341,12 +334,11 @@ class _Plain:
         for item in schemes:
             if item not in seen[6]:
                 seen[6].append(item)
+        return org_id, name, country
 
 
 def _award_extras(tender_id: str | None, award_id: str | None, status: Any) -> dict[str, Any]:
     """A row's extras: the tender's id, then the award's id and status, each when given, in this order."""
-    if tender_id is not None and award_id is not None and status is not None:  # the common case
-        return {"tender_id": tender_id, "award_id": award_id, "award_status": status}
     made: dict[str, Any] = {} if tender_id is None else {"tender_id": tender_id}
     if award_id is not None:
         made["award_id"] = award_id
@@ -442,7 +434,7 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
     if buyer is None or buyer == _EMPTY_ORG:  # an empty object, or one of fields procrisk does not read
         return None
     plain = _Plain(parties)
-    buyer_id, buyer_name, buyer_country, _, _ = plain.org(buyer)
+    buyer_id, buyer_name, buyer_country = plain.org(buyer)
     if buyer.id is not UNSET and buyer.id is not None:
         buyer_id = _text(buyer.id)
     items = tender.items
@@ -477,8 +469,13 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
     method, details, status = tender.procurementMethod, tender.procurementMethodDetails, tender.status
     _texts(title, description, contract_type, method, details, status)
     delivery = None
-    if tender.deliveryAddresses is not None or tender.deliveryAddress is not None or items:
+    if tender.deliveryAddresses is not None or tender.deliveryAddress is not None:
         delivery = _delivery_country(tender, None)
+    elif items:
+        for item in items:
+            if item.deliveryAddress is not None:
+                delivery = _delivery_country(tender, None)
+                break
     # each row's values in CONTRACT_FIELDS order (the layout checked above)
     rows: list[tuple[Any, ...]] = []
     if not awards:
@@ -518,22 +515,25 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
                 raise _NOT_PLAIN  # suppliers may be nested in the items (pre-1.0 layout, an issue)
             refs = None
         award_status = award.status
+        full = tender_id is not None and award_id is not None and award_status is not None  # extras' common case
         if not refs:
             rows.append((contract_id, ocid, source, buyer_id, buyer_name, buyer_country, None, None, None,
                          award_title, award_description, award_scheme, award_code, award_category, contract_type,
                          method, details, status, tenderers, start, end, days, estimated, amount, currency,
                          None, None, award_date, award_start, award_end, award_delivery,
-                         _award_extras(tender_id, award_id, award_status)))
+                         {"tender_id": tender_id, "award_id": award_id, "award_status": award_status} if full
+                         else _award_extras(tender_id, award_id, award_status)))
             continue
         several = len(refs) > 1
         for number, ref in enumerate(refs, start=1):
-            org = plain.org(ref)
-            plain.observe(org, _SUPPLIER)
+            org = plain.org(ref, _SUPPLIER)
             rows.append((f"{contract_id}/{number}" if several else contract_id, ocid, source, buyer_id, buyer_name,
                          buyer_country, org[0], org[1], org[2], award_title, award_description, award_scheme,
                          award_code, award_category, contract_type, method, details, status, tenderers, start, end,
                          days, estimated, amount, currency, None, None, award_date, award_start, award_end,
-                         award_delivery, _award_extras(tender_id, award_id, award_status)))
+                         award_delivery,
+                         {"tender_id": tender_id, "award_id": award_id, "award_status": award_status} if full
+                         else _award_extras(tender_id, award_id, award_status)))
     for party in parties or ():
         roles = party.roles
         if roles is None:
@@ -541,14 +541,14 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
         if roles.__class__ is list and len(roles) == 1 and roles[0].__class__ is str:  # the common case
             role = roles[0]
             if role == "supplier":
-                plain.observe(plain.org(party), _SUPPLIER)
+                plain.org(party, _SUPPLIER)
             elif role == "tenderer":
-                plain.observe(plain.org(party), _TENDERER)
+                plain.org(party, _TENDERER)
             continue
         roles = SUPPLIER_ROLES.intersection(role_list(roles))
         if roles:
-            plain.observe(plain.org(party), roles)
+            plain.org(party, roles)
     for ref in tender.tenderers or ():
-        plain.observe(plain.org(ref), _TENDERER)
+        plain.org(ref, _TENDERER)
     suppliers = [tuple(seen) for seen in plain.suppliers.values()]
     return rows, suppliers, plain.schemes
