@@ -39,8 +39,13 @@ if CONTRACT_FIELDS != _LAYOUT:
 _SUPPLIER = frozenset({"supplier"})
 _CURRENCIES: set[str] = set()  # currency codes _money found valid (three upper-case letters)
 _TENDERER = frozenset({"tenderer"})
-_DAYS: dict[tuple[str, str], tuple[int | None, bool]] = {}  # period_days of (startDate, endDate) texts seen
+# period_days of (startDate, endDate) texts seen, and those texts (the first objects seen: shared, see _SHARED)
+_DAYS: dict[tuple[str, str], tuple[int | None, bool, str, str]] = {}
 _DAYS_KEPT = 65_536  # then the cache starts again
+# One object for each text value of a kind that repeats across releases (names, codes, dates): the rows of a
+# batch then hold it many times, which marshal writes (and the reader reads) as a back-reference.
+_SHARED: dict[str, str] = {}
+_SHARED_KEPT = 100_000  # then the table starts again
 
 
 class _Value(Struct, gc=False):
@@ -179,6 +184,12 @@ def _texts(*values: Any) -> None:
             raise _NOT_PLAIN
 
 
+def _shared(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``values`` (texts or None), each text as its _SHARED object."""
+    share = _SHARED.setdefault
+    return tuple([None if value is None else share(value, value) for value in values])
+
+
 def _money(value: _Value | None) -> tuple[Any, Any]:
     """(amount, currency) of an OCDS Value holding a JSON number and an upper-case three-letter code."""
     if value is None:
@@ -193,16 +204,16 @@ def _money(value: _Value | None) -> tuple[Any, Any]:
     return amount, currency
 
 
-def _period_days(start: Any, end: Any) -> tuple[int | None, bool]:
-    """period_days, kept for a pair of texts (publishers repeat their tender periods)."""
+def _period_days(start: Any, end: Any) -> tuple[int | None, bool, Any, Any]:
+    """period_days and the dates, kept for a pair of texts (publishers repeat their tender periods)."""
     if start.__class__ is not str or end.__class__ is not str:
-        return period_days(start, end)
+        return *period_days(start, end), start, end
     key = (start, end)
     known = _DAYS.get(key)
     if known is None:
         if len(_DAYS) >= _DAYS_KEPT:
             _DAYS.clear()
-        known = _DAYS[key] = period_days(start, end)
+        known = _DAYS[key] = (*period_days(start, end), start, end)
     return known
 
 
@@ -265,6 +276,8 @@ def _identity(holder: _Org, fallback: _Org | None) -> tuple[Any, ...]:
     country = _country(holder.address)
     if country is None and fallback is not None:
         country = _country(fallback.address)
+    if country is not None:
+        country = _SHARED.setdefault(country, country)
     return qualified, tuple(registration), schemes, identifier, country
 
 
@@ -433,10 +446,17 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
     buyer = release.buyer
     if buyer is None or buyer == _EMPTY_ORG:  # an empty object, or one of fields procrisk does not read
         return None
+    if len(_SHARED) > _SHARED_KEPT:
+        _SHARED.clear()
+    share = _SHARED.setdefault
     plain = _Plain(parties)
     buyer_id, buyer_name, buyer_country = plain.org(buyer)
     if buyer.id is not UNSET and buyer.id is not None:
         buyer_id = _text(buyer.id)
+    if buyer_id is not None:
+        buyer_id = share(buyer_id, buyer_id)
+    if buyer_name is not None:
+        buyer_name = share(buyer_name, buyer_name)
     items = tender.items
     classification = _classification(items) if items else None
     if classification is None and tender.classification is not None:
@@ -444,6 +464,12 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
         classification = (_text(given.scheme), _text(given.id), _text(given.description))
     if classification:
         scheme, code, category = classification
+        if scheme is not None:
+            scheme = share(scheme, scheme)
+        if code is not None:
+            code = share(code, code)
+        if category is not None:
+            category = share(category, category)
         if scheme:
             plain.schemes.append(scheme)
     else:
@@ -453,7 +479,7 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
         days = start = end = None
     else:
         start, end = period.startDate, period.endDate
-        days, not_strict = _period_days(start, end)
+        days, not_strict, start, end = _period_days(start, end)
         if not_strict:
             return None
         if days is None:  # else both are strict RFC 3339 date-times: text that needs no issue
@@ -468,6 +494,16 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
     title, description, contract_type = tender.title, tender.description, tender.mainProcurementCategory
     method, details, status = tender.procurementMethod, tender.procurementMethodDetails, tender.status
     _texts(title, description, contract_type, method, details, status)
+    if contract_type is not None:
+        contract_type = share(contract_type, contract_type)
+    if method is not None:
+        method = share(method, method)
+    if details is not None:
+        details = share(details, details)
+    if status is not None:
+        status = share(status, status)
+    if tender_currency is not None:
+        tender_currency = share(tender_currency, tender_currency)
     delivery = None
     if tender.deliveryAddresses is not None or tender.deliveryAddress is not None:
         delivery = _delivery_country(tender, None)
@@ -489,13 +525,14 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
             award_id = None
         _texts(award_id, award_title, award_description, award_date)
         amount, currency = _money(award.value)
-        if currency is None:
-            currency = tender_currency
+        currency = tender_currency if currency is None else share(currency, currency)
+        if award_date is not None:
+            award_date = share(award_date, award_date)
         contract_period = award.contractPeriod
         if contract_period is None:
             award_start = award_end = None
         else:
-            award_start, award_end = _text(contract_period.startDate), _text(contract_period.endDate)
+            award_start, award_end = _shared((_text(contract_period.startDate), _text(contract_period.endDate)))
         award_title = award_title or title
         award_description = award_description or description
         award_scheme, award_code, award_category, award_delivery = scheme, code, category, delivery
@@ -505,7 +542,7 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
                 award_delivery = _delivery_country(_NO_TENDER, award_items)
             found = _classification(award_items)
             if found is not None:
-                award_scheme, award_code, award_category = found
+                award_scheme, award_code, award_category = _shared(found)
                 if award_scheme:
                     plain.schemes.append(award_scheme)
         contract_id = f"{ocid}/{award_id}" if award_id else f"{ocid}/award-{position}"
@@ -515,6 +552,8 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
                 raise _NOT_PLAIN  # suppliers may be nested in the items (pre-1.0 layout, an issue)
             refs = None
         award_status = award.status
+        if award_status.__class__ is str:
+            award_status = share(award_status, award_status)
         full = tender_id is not None and award_id is not None and award_status is not None  # extras' common case
         if not refs:
             rows.append((contract_id, ocid, source, buyer_id, buyer_name, buyer_country, None, None, None,
