@@ -263,10 +263,15 @@ def _identity(holder: _Org, fallback: _Org | None) -> tuple[Any, ...]:
         registration: list[str] = []
         schemes: tuple[str, ...] = ()
     else:
-        scheme = identifier.scheme
-        qualified = qualify(scheme, identifier.id)
+        scheme, ident = identifier.scheme, identifier.id
+        if scheme.__class__ is str and ident.__class__ is str:  # the common case, as qualify reads it
+            scheme, ident = scheme.strip(), ident.strip()
+            qualified = (ident if ident.startswith(scheme + "-") else f"{scheme}-{ident}") if scheme and ident else None
+            schemes = (scheme,) if scheme else ()
+        else:
+            qualified = qualify(scheme, ident)
+            schemes = (scheme.strip(),) if isinstance(scheme, str) and scheme.strip() else ()
         registration = [qualified] if qualified else []
-        schemes = (scheme.strip(),) if isinstance(scheme, str) and scheme.strip() else ()
     additional = holder.additionalIdentifiers
     if additional:
         for other in additional:
@@ -589,5 +594,5 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
             plain.org(party, roles)
     for ref in tender.tenderers or ():
         plain.org(ref, _TENDERER)
-    suppliers = [tuple(seen) for seen in plain.suppliers.values()]
+    suppliers = list(map(tuple, plain.suppliers.values()))
     return rows, suppliers, plain.schemes
