@@ -306,6 +306,23 @@ class _Plain:
         self.suppliers: dict[str, list[Any]] = {}
         self.schemes: list[str] = []
 
+    def observe_parties(self, parties: list[_Org]) -> None:
+        """Record the parties of a supplier or tenderer role (flatten's loop over the parties)."""
+        for party in parties:
+            roles = party.roles
+            if roles is None:
+                continue
+            if roles.__class__ is list and len(roles) == 1 and roles[0].__class__ is str:  # the common case
+                role = roles[0]
+                if role == "supplier":
+                    self.org(party, _SUPPLIER)
+                elif role == "tenderer":
+                    self.org(party, _TENDERER)
+                continue
+            roles = SUPPLIER_ROLES.intersection(role_list(roles))
+            if roles:
+                self.org(party, roles)
+
     def org(self, ref: _Org, roles: frozenset[str] | None = None) -> tuple[Any, Any, Any]:
         """(org id, name, country) of a reference or party (flatten.resolve_org); with ``roles``, also recorded
         as a supplier or tenderer (flatten._observe)."""
@@ -578,20 +595,8 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
                          award_delivery,
                          {"tender_id": tender_id, "award_id": award_id, "award_status": award_status} if full
                          else _award_extras(tender_id, award_id, award_status)))
-    for party in parties or ():
-        roles = party.roles
-        if roles is None:
-            continue
-        if roles.__class__ is list and len(roles) == 1 and roles[0].__class__ is str:  # the common case
-            role = roles[0]
-            if role == "supplier":
-                plain.org(party, _SUPPLIER)
-            elif role == "tenderer":
-                plain.org(party, _TENDERER)
-            continue
-        roles = SUPPLIER_ROLES.intersection(role_list(roles))
-        if roles:
-            plain.org(party, roles)
+    if parties:
+        plain.observe_parties(parties)
     for ref in tender.tenderers or ():
         plain.org(ref, _TENDERER)
     suppliers = list(map(tuple, plain.suppliers.values()))
