@@ -534,6 +534,8 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
             if item.deliveryAddress is not None:
                 delivery = _delivery_country(tender, None)
                 break
+    if delivery is not None:
+        delivery = share(delivery, delivery)
     # each row's values in CONTRACT_FIELDS order (the layout checked above)
     rows: list[tuple[Any, ...]] = []
     if not awards:
