@@ -41,11 +41,11 @@ _CURRENCIES: set[str] = set()  # currency codes _money found valid (three upper-
 _TENDERER = frozenset({"tenderer"})
 # period_days of (startDate, endDate) texts seen, and those texts (the first objects seen: shared, see _SHARED)
 _DAYS: dict[tuple[str, str], tuple[int | None, bool, str, str]] = {}
-_DAYS_KEPT = 65_536  # then the cache starts again
+_DAYS_KEPT = 8_192  # then the cache starts again (a few MB at most)
 # One object for each text value of a kind that repeats across releases (names, codes, dates): the rows of a
 # batch then hold it many times, which marshal writes (and the reader reads) as a back-reference.
 _SHARED: dict[str, str] = {}
-_SHARED_KEPT = 100_000  # then the table starts again
+_SHARED_KEPT = 65_536  # then the table starts again (a few MB at most)
 
 
 class _Value(Struct, gc=False):
