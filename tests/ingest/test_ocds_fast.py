@@ -210,3 +210,29 @@ def test_lines_read_typed_give_the_generic_result_or_step_aside() -> None:
               b'{"ocid": "a", "ocid": "b", "buyer": {"id": "B"}}', *(m.encode() for m in messy_lines())]
     taken = sum(_check_line(line) for line in lines)
     assert 300 < taken < len(lines)
+
+
+def test_kept_dates_and_shared_texts_change_no_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The day counts kept per tender period and the texts shared across releases give the same rows, also
+    when their tables fill up and start again; a repeated text is then one object."""
+    from procrisk.ingest.ocds import fast
+
+    rng = random.Random(5)
+    releases = [_bench_release(rng, i) for i in range(40)]
+    for position, release in enumerate(releases):
+        release["tender"]["tenderPeriod"]["endDate"] = f"2024-02-{1 + position % 7:02d}T12:00:00Z"
+        release["tender"]["procurementMethod"] = ["open", "selective", "limited"][position % 3]
+    lines = [json.dumps(release).encode() for release in releases]
+    monkeypatch.setattr(fast, "_DAYS", {})
+    monkeypatch.setattr(fast, "_SHARED", {})
+    first = [fast.flatten_line(line, "src") for line in lines]
+    assert first[0][1][0][0][4] is first[1][1][0][0][4]  # the buyer's name: one object
+    monkeypatch.setattr(fast, "_DAYS", {})
+    monkeypatch.setattr(fast, "_SHARED", {})
+    monkeypatch.setattr(fast, "_DAYS_KEPT", 2)
+    monkeypatch.setattr(fast, "_SHARED_KEPT", 3)
+    again = [fast.flatten_line(line, "src") for line in lines]
+    assert len(fast._DAYS) <= 2
+    assert len(fast._SHARED) <= 3 + 20  # started again before a release's texts were added
+    assert again == first
+    assert all(_check(release) for release in releases)

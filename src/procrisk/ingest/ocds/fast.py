@@ -39,6 +39,13 @@ if CONTRACT_FIELDS != _LAYOUT:
 _SUPPLIER = frozenset({"supplier"})
 _CURRENCIES: set[str] = set()  # currency codes _money found valid (three upper-case letters)
 _TENDERER = frozenset({"tenderer"})
+# period_days of (startDate, endDate) texts seen, and those texts (the first objects seen: shared, see _SHARED)
+_DAYS: dict[tuple[str, str], tuple[int | None, bool, str, str]] = {}
+_DAYS_KEPT = 8_192  # then the cache starts again (a few MB at most)
+# One object for each text value of a kind that repeats across releases (names, codes, dates): the rows of a
+# batch then hold it many times, which marshal writes (and the reader reads) as a back-reference.
+_SHARED: dict[str, str] = {}
+_SHARED_KEPT = 65_536  # then the table starts again (a few MB at most)
 
 
 class _Value(Struct, gc=False):
@@ -170,6 +177,19 @@ def _text(value: Any) -> str | None:
     raise _NOT_PLAIN
 
 
+def _texts(*values: Any) -> None:
+    """Check that each value is a text that needs no issue (_text), for values used as they are."""
+    for value in values:
+        if value is not None and (value.__class__ is not str or not value or value.isspace()):
+            raise _NOT_PLAIN
+
+
+def _shared(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``values`` (texts or None), each text as its _SHARED object."""
+    share = _SHARED.setdefault
+    return tuple([None if value is None else share(value, value) for value in values])
+
+
 def _money(value: _Value | None) -> tuple[Any, Any]:
     """(amount, currency) of an OCDS Value holding a JSON number and an upper-case three-letter code."""
     if value is None:
@@ -184,11 +204,17 @@ def _money(value: _Value | None) -> tuple[Any, Any]:
     return amount, currency
 
 
-def _period(value: _Period | None) -> tuple[str | None, str | None]:
-    """(startDate, endDate) of an OCDS Period."""
-    if value is None:
-        return None, None
-    return _text(value.startDate), _text(value.endDate)
+def _period_days(start: Any, end: Any) -> tuple[int | None, bool, Any, Any]:
+    """period_days and the dates, kept for a pair of texts (publishers repeat their tender periods)."""
+    if start.__class__ is not str or end.__class__ is not str:
+        return *period_days(start, end), start, end
+    key = (start, end)
+    known = _DAYS.get(key)
+    if known is None:
+        if len(_DAYS) >= _DAYS_KEPT:
+            _DAYS.clear()
+        known = _DAYS[key] = (*period_days(start, end), start, end)
+    return known
 
 
 def _classification(items: list[_Item]) -> tuple[Any, Any, Any] | None:
@@ -196,16 +222,23 @@ def _classification(items: list[_Item]) -> tuple[Any, Any, Any] | None:
     for item in items:
         found = item.classification
         if found is not None and (found.id is not None or found.scheme is not None):
-            return _text(found.scheme), _text(found.id), _text(found.description)
+            scheme, code, description = found.scheme, found.id, found.description
+            _texts(scheme, code, description)
+            return scheme, code, description
     return None
 
 
 def _country(address: _Address | None) -> Any:
     """countryName, else country, of an Address (flatten._country)."""
-    return None if address is None else first_country(address.countryName, address.country)
+    if address is None:
+        return None
+    name = address.countryName
+    if name.__class__ is str and name and not name.isspace():  # the common case, as first_country reads it
+        return name
+    return first_country(name, address.country)
 
 
-def _delivery_country(tender: _Tender, award_items: list[_Item]) -> Any:
+def _delivery_country(tender: _Tender, award_items: list[_Item] | None) -> Any:
     """The first delivery country given: tender.deliveryAddresses, then items' deliveryAddress (flatten's)."""
     for address in tender.deliveryAddresses or ():
         country = _country(address)
@@ -225,17 +258,31 @@ def _identity(holder: _Org, fallback: _Org | None) -> tuple[Any, ...]:
     identifier = holder.identifier
     if identifier is None and fallback is not None:
         identifier = fallback.identifier
-    qualified = qualify(identifier.scheme, identifier.id) if identifier is not None else None
-    registration = [qualified] if qualified else []
-    for other in holder.additionalIdentifiers or ():
-        other_id = qualify(other.scheme, other.id)
-        if other_id and other_id not in registration:
-            registration.append(other_id)
-    scheme = identifier.scheme if identifier is not None else None
-    schemes = (scheme.strip(),) if isinstance(scheme, str) and scheme.strip() else ()
+    if identifier is None:
+        qualified = None
+        registration: list[str] = []
+        schemes: tuple[str, ...] = ()
+    else:
+        scheme, ident = identifier.scheme, identifier.id
+        if scheme.__class__ is str and ident.__class__ is str:  # the common case, as qualify reads it
+            scheme, ident = scheme.strip(), ident.strip()
+            qualified = (ident if ident.startswith(scheme + "-") else f"{scheme}-{ident}") if scheme and ident else None
+            schemes = (scheme,) if scheme else ()
+        else:
+            qualified = qualify(scheme, ident)
+            schemes = (scheme.strip(),) if isinstance(scheme, str) and scheme.strip() else ()
+        registration = [qualified] if qualified else []
+    additional = holder.additionalIdentifiers
+    if additional:
+        for other in additional:
+            other_id = qualify(other.scheme, other.id)
+            if other_id and other_id not in registration:
+                registration.append(other_id)
     country = _country(holder.address)
     if country is None and fallback is not None:
         country = _country(fallback.address)
+    if country is not None:
+        country = _SHARED.setdefault(country, country)
     return qualified, tuple(registration), schemes, identifier, country
 
 
@@ -244,49 +291,75 @@ class _Plain:
 
     __slots__ = ("identities", "parties", "schemes", "suppliers")
 
-    def __init__(self, parties: list[_Org]) -> None:
+    def __init__(self, parties: list[_Org] | None) -> None:
         """Index the parties by id (first one wins)."""
-        self.parties: dict[str, _Org] = {}
-        for party in parties:
+        index: dict[str, _Org] = {}
+        for party in parties or ():
             party_id = party.id
             if party_id is not None and party_id is not UNSET:
-                self.parties.setdefault(str(party_id), party)
+                if party_id.__class__ is not str:
+                    party_id = str(party_id)
+                if party_id not in index:
+                    index[party_id] = party
+        self.parties = index
         self.identities: dict[int, tuple[Any, ...]] = {}
         self.suppliers: dict[str, list[Any]] = {}
         self.schemes: list[str] = []
 
-    def org(self, ref: _Org) -> tuple[Any, Any, Any, tuple[str, ...], tuple[str, ...]]:
-        """(org id, name, country, registration ids, schemes) of a reference or party (flatten.resolve_org)."""
+    def observe_parties(self, parties: list[_Org]) -> None:
+        """Record the parties of a supplier or tenderer role (flatten's loop over the parties)."""
+        for party in parties:
+            roles = party.roles
+            if roles is None:
+                continue
+            if roles.__class__ is list and len(roles) == 1 and roles[0].__class__ is str:  # the common case
+                role = roles[0]
+                if role == "supplier":
+                    self.org(party, _SUPPLIER)
+                elif role == "tenderer":
+                    self.org(party, _TENDERER)
+                continue
+            roles = SUPPLIER_ROLES.intersection(role_list(roles))
+            if roles:
+                self.org(party, roles)
+
+    def org(self, ref: _Org, roles: frozenset[str] | None = None) -> tuple[Any, Any, Any]:
+        """(org id, name, country) of a reference or party (flatten.resolve_org); with ``roles``, also recorded
+        as a supplier or tenderer (flatten._observe)."""
         ref_id = ref.id
-        if ref_id is UNSET:
-            ref_id = None
-        party = self.parties.get(str(ref_id)) if ref_id is not None else None
-        holder = party if party is not None else ref
-        known = self.identities.get(id(holder))  # once per object (flatten._Reader.identity)
+        if ref_id is UNSET or ref_id is None:
+            ref_id = party = None
+        else:
+            party = self.parties.get(ref_id if ref_id.__class__ is str else str(ref_id))
+        other = party is not None and party is not ref  # a reference completed from its party
+        holder = party if other else ref
+        known = self.identities.get(holder_id := id(holder))  # once per object (flatten._Reader.identity)
         if known is None:
-            known = self.identities[id(holder)] = _identity(
-                holder, ref if party is not None and party is not ref else None)
+            known = self.identities[holder_id] = _identity(holder, ref if other else None)
         qualified, registration, schemes, identifier, country = known
-        org_id = qualified or _text(ref_id)
-        if org_id is None and identifier is not None:
-            org_id = _text(identifier.id)
-        name = _text(ref.name)
-        if name is None and party is not None and party is not ref:
-            name = _text(party.name)
+        if qualified:
+            org_id = qualified
+        elif ref_id is None:
+            org_id = _text(identifier.id) if identifier is not None else None
+        elif ref_id.__class__ is str and ref_id and not ref_id.isspace():
+            org_id = ref_id
+        else:
+            raise _NOT_PLAIN
+        name = ref.name
+        if name is not None:
+            if name.__class__ is not str or not name or name.isspace():
+                raise _NOT_PLAIN
+        elif other and party.name is not None:  # type: ignore[union-attr]
+            name = _text(party.name)  # type: ignore[union-attr]
         if name is None and identifier is not None:
             name = _text(identifier.legalName)
-        return org_id, name, country, registration, schemes
-
-    def observe(self, org: tuple[Any, ...], roles: frozenset[str]) -> None:
-        """Record an organisation seen as a supplier or tenderer (flatten._observe)."""
-        org_id, name, country, registration, schemes = org
-        if org_id is None and name is None:
-            return
+        if roles is None or (org_id is None and name is None):
+            return org_id, name, country
         key = org_id if org_id is not None else f"name:{name}"
         seen = self.suppliers.get(key)
         if seen is None:
             self.suppliers[key] = [key, org_id, name, country, list(registration), set(roles), list(schemes)]
-            return
+            return org_id, name, country
         seen[5] |= roles
         seen[2] = seen[2] or name
         seen[3] = seen[3] or country
@@ -296,11 +369,12 @@ class _Plain:
         for item in schemes:
             if item not in seen[6]:
                 seen[6].append(item)
+        return org_id, name, country
 
 
-def _award_extras(extras: dict[str, str], award_id: str | None, status: Any) -> dict[str, Any]:
-    """A row's extras: the tender's (never None), then the award's id and status when given, in this order."""
-    made = extras.copy()
+def _award_extras(tender_id: str | None, award_id: str | None, status: Any) -> dict[str, Any]:
+    """A row's extras: the tender's id, then the award's id and status, each when given, in this order."""
+    made: dict[str, Any] = {} if tender_id is None else {"tender_id": tender_id}
     if award_id is not None:
         made["award_id"] = award_id
     if status is not None:
@@ -310,22 +384,31 @@ def _award_extras(extras: dict[str, str], award_id: str | None, status: Any) -> 
 
 def _duplicate_ids(items: list[_Item] | list[_Org] | list[_Award]) -> bool:
     """Whether two objects of an array have ids ocdsmerge treats as the same (compile._duplicate_ids)."""
+    if len(items) == 2:  # the common case: two text ids
+        first, second = items[0].id, items[1].id
+        if first.__class__ is str and second.__class__ is str:
+            return first == second
     ids = [str(item.id) for item in items if item.id is not UNSET]
     return len(set(ids)) != len(ids)
 
 
-def _folds(release: _Release, tender: _Tender) -> bool:
+def _folds(parties: list[_Org] | None, awards: list[_Award] | None, tender: _Tender) -> bool:
     """compile.needs_merge for a release without contracts or bids: whether an array holds a repeated id."""
-    awards = release.awards or ()
     # an array of fewer than two objects repeats nothing (the common case: no call made)
-    for items in (release.parties, awards, tender.items, tender.tenderers):
-        if items and len(items) > 1 and _duplicate_ids(items):
+    if parties and len(parties) > 1 and _duplicate_ids(parties):
+        return True
+    if awards:
+        if len(awards) > 1 and _duplicate_ids(awards):
             return True
-    for award in awards:
-        for items in (award.suppliers, award.items):
+        for award in awards:
+            suppliers, items = award.suppliers, award.items
+            if suppliers and len(suppliers) > 1 and _duplicate_ids(suppliers):
+                return True
             if items and len(items) > 1 and _duplicate_ids(items):
                 return True
-    return False
+    items, tenderers = tender.items, tender.tenderers
+    return bool((items and len(items) > 1 and _duplicate_ids(items))
+                or (tenderers and len(tenderers) > 1 and _duplicate_ids(tenderers)))
 
 
 def flatten_line(line: bytes, source: str) -> tuple[str, Packed] | None:
@@ -379,90 +462,144 @@ def _flatten(release: _Release, ocid: str, source: str, *, check_merge: bool) ->
     tender = release.tender
     if tender is None:
         tender = _NO_TENDER
-    if check_merge and _folds(release, tender):
+    parties, awards = release.parties, release.awards
+    if check_merge and _folds(parties, awards, tender):
         return None
-    parties = release.parties or []
-    plain = _Plain(parties)
     buyer = release.buyer
     if buyer is None or buyer == _EMPTY_ORG:  # an empty object, or one of fields procrisk does not read
         return None
-    buyer_org = plain.org(buyer)
-    buyer_id = _text(None if buyer.id is UNSET else buyer.id) or buyer_org[0]
-    classification = _classification(tender.items or ())
+    if len(_SHARED) > _SHARED_KEPT:
+        _SHARED.clear()
+    share = _SHARED.setdefault
+    plain = _Plain(parties)
+    buyer_id, buyer_name, buyer_country = plain.org(buyer)
+    if buyer.id is not UNSET and buyer.id is not None:
+        buyer_id = _text(buyer.id)
+    if buyer_id is not None:
+        buyer_id = share(buyer_id, buyer_id)
+    if buyer_name is not None:
+        buyer_name = share(buyer_name, buyer_name)
+    items = tender.items
+    classification = _classification(items) if items else None
     if classification is None and tender.classification is not None:
         given = tender.classification
         classification = (_text(given.scheme), _text(given.id), _text(given.description))
-    if classification and classification[0]:
-        plain.schemes.append(classification[0])
+    if classification:
+        scheme, code, category = classification
+        if scheme is not None:
+            scheme = share(scheme, scheme)
+        if code is not None:
+            code = share(code, code)
+        if category is not None:
+            category = share(category, category)
+        if scheme:
+            plain.schemes.append(scheme)
+    else:
+        scheme = code = category = None
     period = tender.tenderPeriod
-    days, not_strict = period_days(period.startDate, period.endDate) if period is not None else (None, False)
+    if period is None:
+        days = start = end = None
+    else:
+        start, end = period.startDate, period.endDate
+        days, not_strict, start, end = _period_days(start, end)
+        if not_strict:
+            return None
+        if days is None:  # else both are strict RFC 3339 date-times: text that needs no issue
+            start, end = _text(start), _text(end)
     tenderers = tender.numberOfTenderers
-    if not_strict or (tenderers is not None and tenderers.__class__ is not int):
+    if tenderers is not None and tenderers.__class__ is not int:
         return None
-    start, end = _period(period)
     estimated, tender_currency = _money(tender.value)
-    extras: dict[str, str] = {}
-    if tender.id is not None:
-        extras["tender_id"] = str(tender.id)
-    title, description = _text(tender.title), _text(tender.description)
-    scheme, code, category = classification if classification else (None, None, None)
-    delivery = _delivery_country(tender, [])
-    # the CONTRACT_FIELDS of every row: contract_id, supplier, award and extras fields are filled per row
-    common = [None, ocid, source, buyer_id, buyer_org[1], buyer_org[2], None, None, None, title, description,
-              scheme, code, category, _text(tender.mainProcurementCategory),
-              _text(tender.procurementMethod), _text(tender.procurementMethodDetails),
-              _text(tender.status), tenderers, start, end, days, estimated, None, tender_currency,
-              None, None, None, None, None, delivery, None]
+    tender_id = tender.id
+    if tender_id is not None and tender_id.__class__ is not str:
+        tender_id = str(tender_id)
+    title, description, contract_type = tender.title, tender.description, tender.mainProcurementCategory
+    method, details, status = tender.procurementMethod, tender.procurementMethodDetails, tender.status
+    _texts(title, description, contract_type, method, details, status)
+    if contract_type is not None:
+        contract_type = share(contract_type, contract_type)
+    if method is not None:
+        method = share(method, method)
+    if details is not None:
+        details = share(details, details)
+    if status is not None:
+        status = share(status, status)
+    if tender_currency is not None:
+        tender_currency = share(tender_currency, tender_currency)
+    delivery = None
+    if tender.deliveryAddresses is not None or tender.deliveryAddress is not None:
+        delivery = _delivery_country(tender, None)
+    elif items:
+        for item in items:
+            if item.deliveryAddress is not None:
+                delivery = _delivery_country(tender, None)
+                break
+    if delivery is not None:
+        delivery = share(delivery, delivery)
+    # each row's values in CONTRACT_FIELDS order (the layout checked above)
     rows: list[tuple[Any, ...]] = []
-    awards = release.awards or ()
     if not awards:
-        common[0], common[31] = ocid, extras
-        rows.append(tuple(common))
-    for position, award in enumerate(awards):
-        _award_rows(plain, award, position, common, extras, rows)
-    for party in parties:
-        roles = SUPPLIER_ROLES.intersection(role_list(party.roles))
-        if roles:
-            plain.observe(plain.org(party), roles)
+        rows.append((ocid, ocid, source, buyer_id, buyer_name, buyer_country, None, None, None, title, description,
+                     scheme, code, category, contract_type, method, details, status, tenderers, start, end, days,
+                     estimated, None, tender_currency, None, None, None, None, None, delivery,
+                     {} if tender_id is None else {"tender_id": tender_id}))
+    for position, award in enumerate(awards or (), start=1):
+        award_id, award_title, award_description, award_date = award.id, award.title, award.description, award.date
+        if award_id is UNSET:
+            award_id = None
+        _texts(award_id, award_title, award_description, award_date)
+        amount, currency = _money(award.value)
+        currency = tender_currency if currency is None else share(currency, currency)
+        if award_date is not None:
+            award_date = share(award_date, award_date)
+        contract_period = award.contractPeriod
+        if contract_period is None:
+            award_start = award_end = None
+        else:
+            award_start, award_end = _shared((_text(contract_period.startDate), _text(contract_period.endDate)))
+        award_title = award_title or title
+        award_description = award_description or description
+        award_scheme, award_code, award_category, award_delivery = scheme, code, category, delivery
+        award_items = award.items
+        if award_items:
+            if not delivery:
+                award_delivery = _delivery_country(_NO_TENDER, award_items)
+            found = _classification(award_items)
+            if found is not None:
+                award_scheme, award_code, award_category = _shared(found)
+                if award_scheme:
+                    plain.schemes.append(award_scheme)
+        contract_id = f"{ocid}/{award_id}" if award_id else f"{ocid}/award-{position}"
+        refs = award.suppliers
+        if refs is UNSET:
+            if award_items is not None:
+                raise _NOT_PLAIN  # suppliers may be nested in the items (pre-1.0 layout, an issue)
+            refs = None
+        award_status = award.status
+        if award_status.__class__ is str:
+            award_status = share(award_status, award_status)
+        full = tender_id is not None and award_id is not None and award_status is not None  # extras' common case
+        if not refs:
+            rows.append((contract_id, ocid, source, buyer_id, buyer_name, buyer_country, None, None, None,
+                         award_title, award_description, award_scheme, award_code, award_category, contract_type,
+                         method, details, status, tenderers, start, end, days, estimated, amount, currency,
+                         None, None, award_date, award_start, award_end, award_delivery,
+                         {"tender_id": tender_id, "award_id": award_id, "award_status": award_status} if full
+                         else _award_extras(tender_id, award_id, award_status)))
+            continue
+        several = len(refs) > 1
+        for number, ref in enumerate(refs, start=1):
+            org = plain.org(ref, _SUPPLIER)
+            rows.append((f"{contract_id}/{number}" if several else contract_id, ocid, source, buyer_id, buyer_name,
+                         buyer_country, org[0], org[1], org[2], award_title, award_description, award_scheme,
+                         award_code, award_category, contract_type, method, details, status, tenderers, start, end,
+                         days, estimated, amount, currency, None, None, award_date, award_start, award_end,
+                         award_delivery,
+                         {"tender_id": tender_id, "award_id": award_id, "award_status": award_status} if full
+                         else _award_extras(tender_id, award_id, award_status)))
+    if parties:
+        plain.observe_parties(parties)
     for ref in tender.tenderers or ():
-        plain.observe(plain.org(ref), _TENDERER)
-    suppliers = [tuple(seen) for seen in plain.suppliers.values()]
+        plain.org(ref, _TENDERER)
+    suppliers = list(map(tuple, plain.suppliers.values()))
     return rows, suppliers, plain.schemes
-
-
-def _award_rows(plain: _Plain, award: _Award, position: int, common: list[Any], extras: dict[str, str],
-                rows: list[tuple[Any, ...]]) -> None:
-    """One row per supplier of an award (flatten._award_rows and _emit without contracts or bids)."""
-    award_id = _text(None if award.id is UNSET else award.id)
-    amount, currency = _money(award.value)
-    start, end = _period(award.contractPeriod)
-    award_items = award.items or []
-    row = list(common)
-    row[9] = _text(award.title) or common[9]
-    row[10] = _text(award.description) or common[10]
-    row[23], row[24] = amount, currency or common[24]
-    row[27], row[28], row[29] = _text(award.date), start, end
-    row[30] = common[30] or _delivery_country(_NO_TENDER, award_items)
-    classification = _classification(award_items)
-    if classification is not None:
-        row[11], row[12], row[13] = classification
-        if classification[0]:
-            plain.schemes.append(classification[0])
-    contract_id = f"{common[1]}/{award_id or f'award-{position + 1}'}"
-    refs = award.suppliers
-    if refs is UNSET:
-        if award.items is not None:
-            raise _NOT_PLAIN  # suppliers may be nested in the items (pre-1.0 layout, an issue)
-        refs = None
-    if not refs:
-        row[0], row[31] = contract_id, _award_extras(extras, award_id, award.status)
-        rows.append(tuple(row))
-        return
-    several = len(refs) > 1
-    for number, ref in enumerate(refs, start=1):
-        org = plain.org(ref)
-        plain.observe(org, _SUPPLIER)
-        row[0] = f"{contract_id}/{number}" if several else contract_id
-        row[6], row[7], row[8] = org[0], org[1], org[2]
-        row[31] = _award_extras(extras, award_id, award.status)
-        rows.append(tuple(row))
