@@ -275,3 +275,28 @@ def test_result_folders_of_killed_reads_are_swept_at_the_next_read(tmp_path: Pat
     other.mkdir()
     assert parallel.sweep_folders(tmp_path) == 1
     assert not dead.exists() and alive.exists() and other.exists()
+
+
+@pytest.mark.parametrize(("seed", "groups", "units"), [(1, 20, 20), (2, 25, 40), (3, 35, 30), (4, 7, 9)])
+def test_blocks_in_the_window_leave_it_as_single_processes_would(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                 seed: int, groups: int, units: int) -> None:
+    """Whole batches are one window entry each, several open at once, with ocids coming again at every
+    distance (some before their line left the window, some after, some twice): the same tables, issues, notes
+    (how many processes were read a second time) and counts as reading every line in this process."""
+    rng = np.random.default_rng(seed)
+    ocids = [f"ocds-{n}" for n in range(300)]
+    for n in rng.choice(np.arange(12, 300), size=45, replace=False):
+        ocids[n] = ocids[int(n) - int(rng.integers(1, min(int(n), 80)))]
+    path = tmp_path / "releases.jsonl"
+    path.write_text("".join(_plain_release(n, ocid) + "\n" for n, ocid in enumerate(ocids)), encoding="utf-8")
+    monkeypatch.setattr(reader_module, "WINDOW_GROUPS", groups)
+    monkeypatch.setattr(reader_module, "WINDOW_UNITS", units)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 1)
+    alone = read_ocds(path)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 10 * len(_plain_release(0, ocids[0])))  # about 10 lines
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    pooled = read_ocds(path)
+    assert pooled.notes == alone.notes
+    assert digest(pooled) == digest(alone)

@@ -60,8 +60,8 @@ def _issues(plain: list[tuple[Any, ...]]) -> list[Issue]:
 class Block:
     """The worker's results for one batch of non-blank lines of a JSON Lines file, in line order."""
 
-    __slots__ = ("_lines", "columns", "dropped", "entries", "extras", "first", "index", "member", "merged", "numbers",
-                 "open", "row_base", "source", "starts", "text")
+    __slots__ = ("_index", "_lines", "columns", "cursor", "dropped", "entries", "extras", "first", "index", "member",
+                 "merged", "numbers", "open", "row_base", "source", "starts", "text")
 
     def __init__(self, text: bytes | None, first: int, numbers: list[int], entries: list[Entry | None],
                  columns: Sequence[Sequence[Any]], *, index: int, member: str, source: str, row_base: int,
@@ -82,10 +82,36 @@ class Block:
         self.starts = [0, *accumulate(e[2] if e is not None else 0 for e in entries)]
         self.dropped: set[int] = set()
         self.open = 0  # lines whose process is still open in the reader's window
+        self.cursor = 0  # the lines before it (but those dropped) have left the window
+        self._index: dict[str, int] | None = None
 
     def take(self) -> None:
         """Mark every line as an open process of its own (the reader took the block whole)."""
         self.open = len(self.entries)
+
+    def position(self, ocid: str) -> int:
+        """The position of the line with this ocid (of a block taken whole: its ocids are distinct)."""
+        if self._index is None:
+            self._index = {e[0]: position for position, e in enumerate(self.entries)}  # type: ignore[index]
+        return self._index[ocid]
+
+    def is_open(self, position: int) -> bool:
+        """Whether a line not dropped is still open in the reader's window (lines leave it in order)."""
+        return position >= self.cursor
+
+    def leave(self, count: int) -> None:
+        """The next ``count`` open lines, in line order, leave the window (see ``close``)."""
+        if self.dropped:
+            while count:
+                if self.cursor not in self.dropped:
+                    count -= 1
+                    self.close()
+                self.cursor += 1
+            return
+        self.cursor += count
+        self.open -= count
+        if not self.open:
+            self.text = self._lines = None
 
     def close(self) -> None:
         """One line's process left the window; once none is open, let the lines' text go.
