@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from procrisk.config import parallel_workers
-from procrisk.ingest.ocds.block import SOURCE, Block, Entry, Summary, lines_of, rows_of
+from procrisk.ingest.ocds.block import MARSHAL_VERSION, SOURCE, Block, Entry, Lean, Summary, lines_of, rows_of
 from procrisk.ingest.ocds.fast import flatten_line
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
@@ -39,7 +39,6 @@ IN_FLIGHT = 3  # batches queued per worker, which bounds memory
 MAX_WORKERS = 2
 SHARED_MEMORY = Path("/dev/shm")  # noqa: S108 (memory, on Linux: mkdtemp makes a private folder in it)
 FOLDER_PREFIX = "procrisk-ocds-"  # then the reading process id and a random part
-MARSHAL_VERSION = 4  # with back-references: repeated strings (currencies, buyers) are sent once; faster both ways
 _ISSUE_FIELDS = tuple(f.name for f in fields(Issue))
 
 
@@ -153,7 +152,10 @@ def _encode(numbers: list[int], entries: list[Entry | None], rows: list[list[tup
     columns = _columns(rows)
     rows.clear()
     try:
-        return marshal.dumps((numbers, entries, columns, _extras_json(columns), merged), MARSHAL_VERSION)
+        if merged is None:
+            return marshal.dumps((numbers, entries, columns, _extras_json(columns), None, None), MARSHAL_VERSION)
+        return marshal.dumps((numbers, None, columns, _extras_json(columns), merged, _lean(entries)),
+                             MARSHAL_VERSION)
     except ValueError:  # never seen with values parsed from JSON: a safety net, the reader reads those lines
         own = _per_line(columns, entries)
         for position, entry in enumerate(entries):
@@ -162,7 +164,14 @@ def _encode(numbers: list[int], entries: list[Entry | None], rows: list[list[tup
             except ValueError:
                 entries[position], own[position] = None, []
         columns = _columns(own)
-        return marshal.dumps((numbers, entries, columns, _extras_json(columns), None), MARSHAL_VERSION)
+        return marshal.dumps((numbers, entries, columns, _extras_json(columns), None, None), MARSHAL_VERSION)
+
+
+def _lean(entries: list[Entry | None]) -> Lean:
+    """What the reader needs of a batch's entries to take it whole (block.Lean), the entries as marshal data."""
+    return ([e[0] for e in entries], [e[2] for e in entries],  # type: ignore[misc,index]
+            [i for e in entries if e[1] for i in e[1]], [i for e in entries if e[5] for i in e[5]],  # type: ignore[index]
+            marshal.dumps(entries, MARSHAL_VERSION))
 
 
 def _extras_json(columns: list[tuple[Any, ...]]) -> list[str | None]:
@@ -188,9 +197,9 @@ def _columns(rows: list[list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
 def _block(data: bytes, chunk: bytes, first: int, index: int, member: str, source: str, row_base: int) -> Block:
     """The Block of one chunk from what ``read_batch`` returned for it."""
     # only ever data our own forked worker just made from this chunk, never bytes from a file
-    numbers, entries, columns, extras, merged = marshal.loads(data)  # noqa: S302
+    numbers, entries, columns, extras, merged, lean = marshal.loads(data)  # noqa: S302
     return Block(chunk, first, numbers, entries, columns, index=index, member=member, source=source,
-                 row_base=row_base, extras=extras, merged=merged)
+                 row_base=row_base, extras=extras, merged=merged, lean=lean)
 
 
 def worker_count() -> int:
