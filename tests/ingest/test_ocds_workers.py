@@ -300,3 +300,50 @@ def test_blocks_in_the_window_leave_it_as_single_processes_would(monkeypatch: py
     pooled = read_ocds(path)
     assert pooled.notes == alone.notes
     assert digest(pooled) == digest(alone)
+
+
+def test_a_lean_batch_gets_its_entries_again_from_the_file_and_the_pool_stops_sending_lean_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of an uncompressed file come without their per-line entries; asked for them (a line's process has
+    more releases), the pool makes them again from the chunk, as the worker made them, even once the chunk's text
+    is gone, and sends the later batches whole."""
+    path = tmp_path / "releases.jsonl"
+    path.write_text("".join(_plain_release(n, f"ocds-{n}") + "\n" for n in range(60)), encoding="utf-8")
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 7 * len(_plain_release(0, "ocds-0")))  # several chunks
+    monkeypatch.setattr(parallel, "IN_FLIGHT", 1)
+    pool = parallel.LinePool(2)
+    try:
+        blocks = pool.read(path, 0, "", "source", 0)
+        first = next(blocks)
+        assert first.lean is not None and first._entries is None
+        text, first.text = first.text, None  # its lines left the reader's window
+        entries = first.entries
+        assert not pool.lean
+        rest = list(blocks)
+    finally:
+        pool.close()
+    assert text is not None
+    expected = parallel._block(parallel.read_batch(text, 1, 0, "", "source", 0), text, 1, 0, "", "source", 0)
+    assert expected.lean is None
+    assert entries == expected.entries
+    assert first.ocids() == expected.ocids()
+    assert first.run() == expected.run()
+    assert rest[-1].lean is None  # asked after the first batch: the last ones came whole
+    assert sum(len(block) for block in [first, *rest]) == 60 and len(rest) > 3
+
+
+def test_a_file_changed_while_read_is_a_clear_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lean batch's entries made again from a file that changed meanwhile would not be the worker's: the read
+    stops with an input error rather than mixing two versions of the file."""
+    path = tmp_path / "releases.jsonl"
+    path.write_text("".join(_plain_release(n, f"ocds-{n}") + "\n" for n in range(20)), encoding="utf-8")
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 7 * len(_plain_release(0, "ocds-0")))
+    pool = parallel.LinePool(2)
+    try:
+        first = next(pool.read(path, 0, "", "source", 0))
+    finally:
+        pool.close()
+    path.write_text("".join(_plain_release(n, f"other-{n}") + "\n" for n in range(20)), encoding="utf-8")
+    first.text = None
+    with pytest.raises(InputFileError, match="changed while it was read"):
+        _ = first.entries

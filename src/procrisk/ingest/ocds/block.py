@@ -6,13 +6,14 @@ single-release processes without making a Python object per row. The reader take
 (``drop``) when its process turns out to have other releases too, and compiles that process itself.
 
 A batch the reader may take whole (every line a plain release with an ocid: the worker merged its suppliers)
-comes lean: each line's ocid and row count, the lines' issues in one list, and the per-line entries as marshal
-data read only if a line is dropped (the rest are then taken one by one) or looked at.
+can come lean: each line's ocid and row count and the lines' issues in one list, without the per-line entries
+(about a third of the data), which the reader needs only when a line's process turns out to have more
+releases; the pool that read the batch then makes them again from the chunk (``origin.entries_of``) and stops
+sending lean batches.
 """
 
 from __future__ import annotations
 
-import marshal
 from collections.abc import Iterator, Sequence
 from itertools import accumulate, compress
 from typing import Any
@@ -30,9 +31,9 @@ SOURCE = CONTRACT_FIELDS.index("source")
 Entry = tuple[str | None, list[tuple[Any, ...]], int, list[tuple[Any, ...]], list[str], list[tuple[Any, ...]]]
 # A batch's suppliers and classification schemes merged over its lines by the worker (tables.Merged's)
 Summary = tuple[dict[str, list[Any]], dict[str, list[Any]]]
-# What a worker sends for a batch with a Summary instead of its entries: each line's ocid and row count, the
-# lines' read issues and issues (as plain tuples) in line order, and the entries as marshal data
-Lean = tuple[list[str], list[int], list[tuple[Any, ...]], list[tuple[Any, ...]], bytes]
+# What a worker sends for a batch with a Summary instead of its entries: each line's ocid and row count, and
+# the lines' read issues and issues (as plain tuples) in line order
+Lean = tuple[list[str], list[int], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 MARSHAL_VERSION = 4  # with back-references: repeated strings (currencies, buyers) are sent once; faster both ways
 
 
@@ -68,23 +69,26 @@ def _issues(plain: list[tuple[Any, ...]]) -> list[Issue]:
 class Block:
     """The worker's results for one batch of non-blank lines of a JSON Lines file, in line order."""
 
-    __slots__ = ("_entries", "_index", "_lines", "_starts", "columns", "counts", "cursor", "dropped", "extras", "first",
-                 "index", "lean", "member", "merged", "numbers", "open", "row_base", "source", "text")
+    __slots__ = ("_entries", "_index", "_lines", "_starts", "at", "columns", "counts", "cursor", "dropped", "extras",
+                 "first", "index", "lean", "member", "merged", "numbers", "open", "origin", "row_base", "source",
+                 "text")
 
     def __init__(self, text: bytes | None, first: int, numbers: list[int], entries: list[Entry | None] | None,
                  columns: Sequence[Sequence[Any]], *, index: int, member: str, source: str, row_base: int,
-                 extras: Sequence[str | None], merged: Summary | None = None, lean: Lean | None = None) -> None:
+                 extras: Sequence[str | None], merged: Summary | None = None, lean: Lean | None = None,
+                 origin: Any = None, at: tuple[str, int, int] | None = None) -> None:
         """Hold the ``text`` of whole lines (the first is line ``first``) and what the worker made of it.
 
-        ``numbers`` are those of its non-blank lines, ``entries`` one per non-blank line (or None with ``lean``,
-        which has them as marshal data), ``columns`` their rows, ``extras`` each row's extras as JSON text
-        (``tables.object_json``), ``merged`` the lines' suppliers and schemes merged (None when the worker left
-        some line to the reader).
+        ``numbers`` are those of its non-blank lines, ``entries`` one per non-blank line (or None with ``lean``),
+        ``columns`` their rows, ``extras`` each row's extras as JSON text (``tables.object_json``), ``merged``
+        the lines' suppliers and schemes merged (None when the worker left some line to the reader); ``origin``
+        the pool that makes a lean batch's entries again, ``at`` (file, offset, size) where its chunk is.
         """
         self.text, self.first, self.numbers = text, first, numbers
         self._lines: list[bytes] | None = None
         self._entries = entries
         self.lean = lean
+        self.origin, self.at = origin, at
         self.columns = columns
         self.extras = extras
         self.merged = merged
@@ -98,12 +102,17 @@ class Block:
 
     @property
     def entries(self) -> list[Entry | None]:
-        """One entry per non-blank line (read from the lean batch's marshal data when first needed)."""
+        """One entry per non-blank line (of a lean batch: made again from its chunk when first needed)."""
         if self._entries is None:
-            assert self.lean is not None
-            # only ever data our own forked worker made, never bytes from a file
-            self._entries = marshal.loads(self.lean[4])  # noqa: S302
+            assert self.origin is not None, "a lean batch without the pool that read it"
+            self._entries = self.origin.entries_of(self)
         return self._entries
+
+    def expect_views(self) -> None:
+        """Say that some line's process has more releases (its lines will be looked at one by one): the pool
+        that read this batch sends no more lean ones."""
+        if self.origin is not None:
+            self.origin.lean = False
 
     @property
     def starts(self) -> list[int]:
@@ -199,9 +208,10 @@ class Block:
 
     def run(self) -> Merged | None:
         """Every line's process at once, merged as the worker merged them, when every line is kept (else None)."""
-        if self.merged is None or self.lean is None or self.dropped or not self.numbers:
+        if self.merged is None or self.dropped or not self.numbers:
             return None
-        return Merged(self.row_base + self.numbers[0], *self.merged, _issues(self.lean[3]))
+        issues = self.lean[3] if self.lean is not None else [i for e in self.entries for i in e[5]]  # type: ignore[index]
+        return Merged(self.row_base + self.numbers[0], *self.merged, _issues(issues))
 
     def views(self) -> Iterator[Process]:
         """The Process of each line kept, without its rows (which ``kept_columns`` gives), in line order."""

@@ -193,6 +193,7 @@ class _Reader:
         """
         ocid = unit.ocid
         position = block.position(ocid)
+        block.expect_views()
         if not block.is_open(position):
             self.scattered.setdefault(ocid, set()).add(unit.chunk)
             return
