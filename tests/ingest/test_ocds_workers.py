@@ -347,3 +347,20 @@ def test_a_file_changed_while_read_is_a_clear_input_error(tmp_path: Path, monkey
     first.text = None
     with pytest.raises(InputFileError, match="changed while it was read"):
         _ = first.entries
+
+
+def test_a_read_leaves_its_objects_to_no_young_collection() -> None:
+    """read_ocds builds its rows with the collector off and then hands them to its oldest generation: the first
+    collection afterwards does not walk them all (the youngest generation is nearly empty)."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        gc.collect()
+        result = read_ocds(JSONL)
+        young = len(gc.get_objects(generation=0)) + len(gc.get_objects(generation=1))
+        assert result.releases_read > 300 and young < 100  # the read's thousands of cells are all in the oldest
+    finally:
+        if not was_enabled:
+            gc.disable()

@@ -344,6 +344,18 @@ def frozen_for_collector() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _to_oldest_generation() -> None:
+    """Move every object the collector tracks (the read's ~700,000 cells and rows) to its oldest generation at
+    once, without a scan.
+
+    Built with the collector off, they are all in the youngest generation: the first collection once it is on
+    again would walk them all (~55-75 ms on the benchmark file) and the next ones again. ``freeze`` then
+    ``unfreeze`` moves them in two list splices; they are still freed as usual when no longer referenced.
+    """
+    gc.freeze()
+    gc.unfreeze()
+
+
 def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> OcdsRead:
     """Read an OCDS file or folder and flatten it to canonical ``contracts`` and ``suppliers`` RawTables.
 
@@ -388,6 +400,7 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
         reader.finished.clear()
         reader.held.clear()
         reader.blocks.clear()
+        _to_oldest_generation()
     contracts.notes.extend(notes)
     return OcdsRead(contracts=contracts, suppliers=suppliers, issues=log, releases_read=reader.releases_read,
                     processes=count, notes=notes, contract_extras=contract_extras,
