@@ -275,3 +275,92 @@ def test_result_folders_of_killed_reads_are_swept_at_the_next_read(tmp_path: Pat
     other.mkdir()
     assert parallel.sweep_folders(tmp_path) == 1
     assert not dead.exists() and alive.exists() and other.exists()
+
+
+@pytest.mark.parametrize(("seed", "groups", "units"), [(1, 20, 20), (2, 25, 40), (3, 35, 30), (4, 7, 9)])
+def test_blocks_in_the_window_leave_it_as_single_processes_would(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                 seed: int, groups: int, units: int) -> None:
+    """Whole batches are one window entry each, several open at once, with ocids coming again at every
+    distance (some before their line left the window, some after, some twice): the same tables, issues, notes
+    (how many processes were read a second time) and counts as reading every line in this process."""
+    rng = np.random.default_rng(seed)
+    ocids = [f"ocds-{n}" for n in range(300)]
+    for n in rng.choice(np.arange(12, 300), size=45, replace=False):
+        ocids[n] = ocids[int(n) - int(rng.integers(1, min(int(n), 80)))]
+    path = tmp_path / "releases.jsonl"
+    path.write_text("".join(_plain_release(n, ocid) + "\n" for n, ocid in enumerate(ocids)), encoding="utf-8")
+    monkeypatch.setattr(reader_module, "WINDOW_GROUPS", groups)
+    monkeypatch.setattr(reader_module, "WINDOW_UNITS", units)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 1)
+    alone = read_ocds(path)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 10 * len(_plain_release(0, ocids[0])))  # about 10 lines
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    pooled = read_ocds(path)
+    assert pooled.notes == alone.notes
+    assert digest(pooled) == digest(alone)
+
+
+def test_a_lean_batch_gets_its_entries_again_from_the_file_and_the_pool_stops_sending_lean_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of an uncompressed file come without their per-line entries; asked for them (a line's process has
+    more releases), the pool makes them again from the chunk, as the worker made them, even once the chunk's text
+    is gone, and sends the later batches whole."""
+    path = tmp_path / "releases.jsonl"
+    path.write_text("".join(_plain_release(n, f"ocds-{n}") + "\n" for n in range(60)), encoding="utf-8")
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 7 * len(_plain_release(0, "ocds-0")))  # several chunks
+    monkeypatch.setattr(parallel, "IN_FLIGHT", 1)
+    pool = parallel.LinePool(2)
+    try:
+        blocks = pool.read(path, 0, "", "source", 0)
+        first = next(blocks)
+        assert first.lean is not None and first._entries is None
+        text, first.text = first.text, None  # its lines left the reader's window
+        entries = first.entries
+        assert not pool.lean
+        rest = list(blocks)
+    finally:
+        pool.close()
+    assert text is not None
+    expected = parallel._block(parallel.read_batch(text, 1, 0, "", "source", 0), text, 1, 0, "", "source", 0)
+    assert expected.lean is None
+    assert entries == expected.entries
+    assert first.ocids() == expected.ocids()
+    assert first.run() == expected.run()
+    assert rest[-1].lean is None  # asked after the first batch: the last ones came whole
+    assert sum(len(block) for block in [first, *rest]) == 60 and len(rest) > 3
+
+
+def test_a_file_changed_while_read_is_a_clear_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lean batch's entries made again from a file that changed meanwhile would not be the worker's: the read
+    stops with an input error rather than mixing two versions of the file."""
+    path = tmp_path / "releases.jsonl"
+    path.write_text("".join(_plain_release(n, f"ocds-{n}") + "\n" for n in range(20)), encoding="utf-8")
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 7 * len(_plain_release(0, "ocds-0")))
+    pool = parallel.LinePool(2)
+    try:
+        first = next(pool.read(path, 0, "", "source", 0))
+    finally:
+        pool.close()
+    path.write_text("".join(_plain_release(n, f"other-{n}") + "\n" for n in range(20)), encoding="utf-8")
+    first.text = None
+    with pytest.raises(InputFileError, match="changed while it was read"):
+        _ = first.entries
+
+
+def test_a_read_leaves_its_objects_to_no_young_collection() -> None:
+    """read_ocds builds its rows with the collector off and then hands them to its oldest generation: the first
+    collection afterwards does not walk them all (the youngest generation is nearly empty)."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        gc.collect()
+        result = read_ocds(JSONL)
+        young = len(gc.get_objects(generation=0)) + len(gc.get_objects(generation=1))
+        assert result.releases_read > 300 and young < 100  # the read's thousands of cells are all in the oldest
+    finally:
+        if not was_enabled:
+            gc.disable()

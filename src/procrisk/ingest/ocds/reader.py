@@ -9,7 +9,8 @@ same as grouping the whole file at once.
 Big JSON Lines files (parallel.py) are parsed, compiled and flattened line by line in two forked worker
 processes; this reader still takes every line in order through the same window, and uses a worker's result
 only where the process turns out to have that one release. A worker's batch of plain releases with new,
-distinct ocids (block.py) enters the window at once, its rows kept as the worker's columns.
+distinct ocids (block.py) enters the window at once as one entry, its rows kept as the worker's columns; its
+lines leave the window from the front as single processes would, one count for many lines.
 
 Rows and their source_row: each contract row carries the 1-based index of the first release (package), line
 (JSON Lines) or record (record package) of its process; in a folder the count runs on across the files in
@@ -61,7 +62,6 @@ from procrisk.schema.issues import IssueLog
 WINDOW_GROUPS = 2_000  # processes kept open while reading JSON Lines
 WINDOW_UNITS = 20_000  # releases kept in memory while reading JSON Lines
 PROGRESS_EVERY = 5_000
-Line = tuple[Block, int]  # one line of a block taken whole: (block, position)
 
 
 @dataclass
@@ -85,12 +85,15 @@ class _Reader:
         """Start reading ``source``."""
         self.source = source
         self.progress = progress
-        # a process of one line of a block is held as (block, position) in pending, finished and results
-        self.results: dict[Any, Process | Line] = {}
-        self.pending: OrderedDict[str, list[Unit] | Line] = OrderedDict()
+        self.results: dict[Any, Process] = {}
+        # open processes by ocid, least recently touched first; a block taken whole is one entry (keyed by
+        # itself) that stands for its open lines, each a process of one release
+        self.pending: OrderedDict[str | Block, list[Unit] | Block] = OrderedDict()
         self.pending_units = 0
-        self.finished: dict[str, tuple[Chunk, ...] | Line] = {}
+        self.extra_groups = 0  # open processes beyond len(pending): each block's open lines but one
+        self.finished: dict[str, tuple[Chunk, ...]] = {}
         self.blocks: list[Block] = []  # blocks taken whole, in input order
+        self.held: dict[str, Block] = {}  # ocids of the lines of blocks taken whole whose worker rows stand
         self.scattered: dict[str, set[Chunk]] = {}
         self.releases_read = 0
         self.unreadable = 0
@@ -100,7 +103,7 @@ class _Reader:
     @property
     def processes(self) -> int:
         """Number of contracting processes (distinct ocids) compiled: every result but the quarantined ones."""
-        return len(self.results) - self.unreadable - self.without_ocid
+        return len(self.results) + len(self.held) - self.unreadable - self.without_ocid
 
     def run(self, read_sink: IssueSink) -> None:
         """Read every unit, compile and flatten every process, then re-read scattered processes."""
@@ -117,7 +120,7 @@ class _Reader:
             take(unit)
             # the same test as _evict's, made here first: it fails for most units. A unit of a whole JSON
             # document (chunk line 0) evicts nothing: the document is in memory anyway
-            if unit.chunk[1] != 0 and (len(pending) > groups or self.pending_units > units):
+            if unit.chunk[1] != 0 and (len(pending) + self.extra_groups > groups or self.pending_units > units):
                 evict(groups, units)
         evict(0, 0)
         if self.scattered:
@@ -128,18 +131,19 @@ class _Reader:
     def _take_block(self, block: Block, groups: int, units: int) -> None:
         """Take a worker's whole batch of plain releases: at once when every ocid is new, else line by line.
 
-        Lines of new, distinct ocids each open a process of one release, held as (block, position) until
-        evicted: the worker's rows stand unless the ocid comes again. Evicting once after the batch leaves
-        the same window as evicting after each line, as nothing in the batch touches an older process.
+        Lines of new, distinct ocids each open a process of one release, all in one window entry: the worker's
+        rows stand unless the ocid comes again. Evicting once after the batch leaves the same window as
+        evicting after each line, as nothing in the batch touches an older process.
         """
         ocids = block.ocids()
         assert ocids is not None  # the source yields only such blocks whole
-        pending, finished = self.pending, self.finished
-        if len(set(ocids)) != len(ocids) or not pending.keys().isdisjoint(ocids) \
-                or not finished.keys().isdisjoint(ocids):
+        pending, held = self.pending, self.held
+        distinct = set(ocids)
+        if len(distinct) != len(ocids) or not held.keys().isdisjoint(distinct) \
+                or not pending.keys().isdisjoint(distinct) or not self.finished.keys().isdisjoint(distinct):
             for position in range(len(ocids)):
                 self._take(block.unit(position))
-                if len(pending) > groups or self.pending_units > units:
+                if len(pending) + self.extra_groups > groups or self.pending_units > units:
                     self._evict(groups, units)
             return
         before = self.releases_read
@@ -147,10 +151,13 @@ class _Reader:
         if self.progress:
             for done in range(before // PROGRESS_EVERY + 1, self.releases_read // PROGRESS_EVERY + 1):
                 self.progress(done * PROGRESS_EVERY)
-        pending.update(zip(ocids, zip(repeat(block), range(len(ocids)), strict=False), strict=True))
-        self.pending_units += len(ocids)
+        held.update(zip(ocids, repeat(block)))
         self.blocks.append(block)
         block.take()
+        if ocids:
+            pending[block] = block
+            self.extra_groups += len(ocids) - 1
+            self.pending_units += len(ocids)
         self._evict(groups, units)
 
     def _take(self, unit: Unit) -> None:
@@ -169,26 +176,44 @@ class _Reader:
         pending = self.pending
         group = pending.get(ocid)
         if group is None:
+            if self.held and ocid in self.held:
+                self._take_again(unit, self.held[ocid])
+                return
             pending[ocid] = [unit]
         else:
-            if group.__class__ is tuple:  # a line of a block: its process has more releases after all
-                block, position = group
-                block.drop(position)
-                group = pending[ocid] = [block.unit(position)]
-                block.close()
             group.append(unit)
-            self.pending.move_to_end(ocid)
+            pending.move_to_end(ocid)
         self.pending_units += 1
+
+    def _take_again(self, unit: Unit, block: Block) -> None:
+        """Take a unit whose ocid a line of a block taken whole has: its process has more releases after all.
+
+        While the line is open its process becomes an open group of the line's unit and this one (touched
+        now, so last in the window); once it left the window the process is read again at the end.
+        """
+        ocid = unit.ocid
+        position = block.position(ocid)
+        block.expect_views()
+        if not block.is_open(position):
+            self.scattered.setdefault(ocid, set()).add(unit.chunk)
+            return
+        del self.held[ocid]
+        block.drop(position)
+        self.pending[ocid] = [block.unit(position), unit]
+        self.pending_units += 1  # the line's unit only moved from the block's entry to its own
+        block.close()
+        if block.open:
+            self.extra_groups -= 1
+        else:
+            del self.pending[block]
 
     def _evict(self, limit_groups: int, limit_units: int) -> None:
         """Finish the least recently touched processes until the window limits hold."""
         pending, finished, results = self.pending, self.finished, self.results
-        while pending and (len(pending) > limit_groups or self.pending_units > limit_units):
+        while pending and (len(pending) + self.extra_groups > limit_groups or self.pending_units > limit_units):
             ocid, units = pending.popitem(last=False)
-            if units.__class__ is tuple:  # a line of a block, a process of its own: the worker's rows stand
-                self.pending_units -= 1
-                finished[ocid] = results[ocid] = units
-                units[0].close()
+            if units.__class__ is Block:  # lines of a block, each a process of its own: the worker's rows stand
+                self._leave(units, limit_groups, limit_units)
                 continue
             if len(units) == 1:  # the common case, kept short: _compile's first test made here
                 only = units[0]
@@ -199,6 +224,20 @@ class _Reader:
             self.pending_units -= len(units)
             finished[ocid] = tuple(dict.fromkeys(u.chunk for u in units))
             results[ocid] = self._compile(units, ocid)
+
+    def _leave(self, block: Block, limit_groups: int, limit_units: int) -> None:
+        """Let the first open lines of a block (just popped from the window's front) leave the window until its
+        limits hold, as that many single processes would one by one; the block stays first if some remain."""
+        groups = len(self.pending) + 1 + self.extra_groups
+        count = min(block.open, max(groups - limit_groups, self.pending_units - limit_units))
+        block.leave(count)
+        self.pending_units -= count
+        if block.open:
+            self.extra_groups -= count
+            self.pending[block] = block
+            self.pending.move_to_end(block, last=False)
+        else:
+            self.extra_groups -= count - 1
 
     def _compile(self, units: list[Unit], ocid: str | None) -> Process:
         """Compile and flatten one process from its units (a worker's result when it read the only one)."""
@@ -223,19 +262,21 @@ class _Reader:
     def _regroup(self) -> None:
         """Read the chunks of scattered processes again and compile each from all its releases."""
         wanted: set[Chunk] = set()
+        held = self.held
         for ocid, chunks in self.scattered.items():
             wanted.update(chunks)
-            done = self.finished[ocid]
-            wanted.update((done[0].chunk(done[1]),) if done[0].__class__ is Block else done)
+            block = held.get(ocid)
+            wanted.update((block.chunk(block.position(ocid)),) if block is not None else self.finished[ocid])
         groups: dict[str, list[Unit]] = {ocid: [] for ocid in self.scattered}
         for unit in self.source.units(None, wanted):
             if unit.ocid in groups and unit.release is not None:
                 groups[unit.ocid].append(unit)
         for ocid, units in groups.items():
-            before = self.results[ocid]
-            if before.__class__ is tuple:  # a line of a block
-                before[0].drop(before[1])
+            block = held.pop(ocid, None)
+            if block is not None:  # a line of a block
+                block.drop(block.position(ocid))
             else:
+                before = self.results[ocid]
                 self.duplicates -= sum(1 for i in before.issues if i.code == "ocds.duplicate_release")
             self.results[ocid] = self._compile(units, ocid)
 
@@ -303,6 +344,18 @@ def frozen_for_collector() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _to_oldest_generation() -> None:
+    """Move every object the collector tracks (the read's ~700,000 cells and rows) to its oldest generation at
+    once, without a scan.
+
+    Built with the collector off, they are all in the youngest generation: the first collection once it is on
+    again would walk them all (~55-75 ms on the benchmark file) and the next ones again. ``freeze`` then
+    ``unfreeze`` moves them in two list splices; they are still freed as usual when no longer referenced.
+    """
+    gc.freeze()
+    gc.unfreeze()
+
+
 def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> OcdsRead:
     """Read an OCDS file or folder and flatten it to canonical ``contracts`` and ``suppliers`` RawTables.
 
@@ -328,7 +381,7 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
             if source.lines is not None:
                 source.lines.close()
             source.lines = None
-        compiled = sorted((p for p in reader.results.values() if p.__class__ is not tuple), key=lambda p: p.row)
+        compiled = sorted(reader.results.values(), key=attrgetter("row"))
         contracts, contract_extras = contract_table(compiled, is_dir=source.is_dir, name=name,
                                                     pieces=[b.kept_columns() for b in reader.blocks])
         processes = _in_row_order(compiled, reader.blocks)
@@ -345,7 +398,9 @@ def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> O
         del compiled, processes, issues, supplier_issues
         reader.results.clear()
         reader.finished.clear()
+        reader.held.clear()
         reader.blocks.clear()
+        _to_oldest_generation()
     contracts.notes.extend(notes)
     return OcdsRead(contracts=contracts, suppliers=suppliers, issues=log, releases_read=reader.releases_read,
                     processes=count, notes=notes, contract_extras=contract_extras,
