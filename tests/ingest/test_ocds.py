@@ -690,7 +690,12 @@ def test_suppliers_extras_come_as_the_json_text_the_pipeline_stores() -> None:
     assert made.extras is not None
     assert made.extras.tolist() == extras_text(made.raw.frame["extras"]).tolist()
     assert made.extras[0] is made.extras[3] and made.extras[2] is made.extras[4]
-    dicts = made.raw.frame["extras"].tolist()  # but each row has a dict and list of roles of its own
+    dicts = made.raw.frame["extras"].tolist()  # the same roles share one (read-only) dict too
     assert dicts[2] == dicts[4] == {"roles": ["supplier", "tenderer"]}
-    assert dicts[0] is not dicts[3] and dicts[0]["roles"] is not dicts[3]["roles"]
-    assert supplier_table(processes, is_dir=True, name="folder").extras is None
+    assert dicts[0] is dicts[3] and dicts[1] == {"roles": ["tenderer"]}
+    in_folder = supplier_table(processes, is_dir=True, name="folder")
+    assert in_folder.extras is None
+    folder_dicts = in_folder.raw.frame["extras"].tolist()  # each names its file in a dict of its own
+    assert folder_dicts[0] == folder_dicts[3] == {"roles": ["supplier"], "ocds_file": "a.jsonl"}
+    assert folder_dicts[0] is not folder_dicts[3]
+    assert dicts[0] == {"roles": ["supplier"]}  # the shared dict is left as it was

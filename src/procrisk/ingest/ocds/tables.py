@@ -307,10 +307,9 @@ def supplier_table(processes: Sequence[Process | Merged], *, is_dir: bool, name:
     _, ids, names, countries, registrations, roles, _, rows, members, sources = \
         zip(*merged.values(), strict=True) if merged else ((),) * 10  # one column per field, made in C
     extras, texts = _roles_extras(roles)
-    if is_dir:
-        for extra, member in zip(extras, members, strict=True):
-            if member:
-                extra["ocds_file"] = member
+    if is_dir:  # a dict of its own for each row that names its file
+        extras = [{**extra, "ocds_file": member} if member else extra
+                  for extra, member in zip(extras, members, strict=True)]
     never_won = count - sum(map(contains, roles, repeat("supplier")))
     columns = {
         "supplier_id": ids, "supplier_name": names, "supplier_country": countries,
@@ -323,18 +322,21 @@ def supplier_table(processes: Sequence[Process | Merged], *, is_dir: bool, name:
 
 
 def _roles_extras(roles: Sequence[set[str]]) -> tuple[list[dict[str, Any]], np.ndarray]:
-    """Each organisation's extras, ``{"roles": [its roles, sorted]}`` (a dict and list of its own), and their
-    JSON text (``object_json``, one text shared by the same roles): each distinct set of roles sorted and
-    written once."""
-    known: dict[frozenset[str], tuple[list[str], str | None]] = {}
+    """Each organisation's extras, ``{"roles": [its roles, sorted]}``, and their JSON text (``object_json``):
+    each distinct set of roles sorted and written once, its dict and text shared by the rows having it.
+
+    Like every cell of a RawTable, the dicts are read, never changed (a folder's rows get dicts of their own
+    that also name their file).
+    """
+    known: dict[frozenset[str], tuple[dict[str, Any], str | None]] = {}
     extras, texts = [], []
     for found in roles:
         key = frozenset(found)
         made = known.get(key)
         if made is None:
-            ordered = sorted(found)
-            made = known[key] = (ordered, object_json({"roles": ordered}))
-        extras.append({"roles": made[0].copy()})
+            made = {"roles": sorted(found)}
+            made = known[key] = (made, object_json(made))
+        extras.append(made[0])
         texts.append(made[1])
     return extras, np.fromiter(texts, dtype=object, count=len(texts))
 
