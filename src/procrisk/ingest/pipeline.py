@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from procrisk.arrays import TextDictionary, constant_text
+from procrisk.arrays import TextDictionary, constant_text, repeated_text
 from procrisk.config import parallel_workers
 from procrisk.errors import InputFileError, UsageError
 from procrisk.ingest.extras import extras_objects
@@ -385,7 +385,7 @@ def _table_from_raw(
     constants = {"source": stem} if "source" not in typed_frame or typed_frame["source"].isna().all() else {}
     constants |= {"source_file": raw.source_file, "source_sheet": raw.sheet}
     for name, text in constants.items():
-        typed_frame[name] = text
+        _set_constant(typed_frame, name, text)
     typed_frame["source_row"] = rows.astype("Int64")
     typed_frame[_ROW] = canonical[_ROW]
     bad_rows = {int(r) for t, r in log.error_rows if t == table and r is not None and not pd.isna(r)}
@@ -396,6 +396,16 @@ def _table_from_raw(
     stored = typed_frame.loc[~bad].drop(columns=[_ROW]).reset_index(drop=True)
     texts = {name: text for name, text in constants.items() if isinstance(text, str)}
     return stored, quarantine, notes, _stored_dictionaries(typed_frame, stored, typed, ~bad, texts)
+
+
+def _set_constant(frame: pd.DataFrame, name: str, value: str | None) -> None:
+    """Set a column to one value on every row, as ``frame[name] = value`` does; a text that pandas would store
+    as Arrow text shares one block of copies instead of being copied onto every row (``repeated_text``)."""
+    dtype = pd.Series([value]).dtype
+    if isinstance(value, str) and isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        frame[name] = repeated_text(value, len(frame), dtype)
+    else:
+        frame[name] = value
 
 
 def _quarantine(frame: pd.DataFrame, bad: np.ndarray, log: IssueLog, table: str, raw: RawTable) -> pd.DataFrame:
