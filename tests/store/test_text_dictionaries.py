@@ -13,7 +13,7 @@ import pytest
 
 from procrisk import api
 from procrisk.arrays import _REPEAT_ROWS, constant_text
-from procrisk.ingest.normalise.series import text_dictionary
+from procrisk.ingest.normalise.series import arrow_text_series, dictionary_text_series, text_dictionary
 from procrisk.ingest.pipeline import _set_constant
 from procrisk.schema.arrow import table_schema
 from procrisk.store import Batch, Workspace, parquet_parts
@@ -58,6 +58,15 @@ def test_a_constant_column_is_what_assigning_the_value_gives(rows: int) -> None:
     pd.testing.assert_frame_equal(shared, assigned)
     blocks = shared["source_file"].array.__arrow_array__()
     assert len({chunk.buffers()[2].address for chunk in blocks.chunks}) <= 1
+
+
+@pytest.mark.parametrize("cells", [["CPV"] * 70_000, [""] * 3, ["CPV", None, "CPV"], ["GB", "FR"] * 5])
+def test_dictionary_text_is_the_dictionary_taken_row_by_row(cells: list[str | None]) -> None:
+    """One text on every row (shared blocks of copies) reads as the take of the dictionary does, dtype too."""
+    arr = pa.array(cells, type=pa.large_string()).dictionary_encode()
+    index = pd.RangeIndex(len(cells))
+    pd.testing.assert_series_equal(dictionary_text_series(arr, index),
+                                   arrow_text_series(arr.dictionary.take(arr.indices), index))
 
 
 def test_prepared_dictionaries_hold_the_stored_values(register: Path) -> None:

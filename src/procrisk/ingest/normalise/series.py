@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from procrisk.arrays import object_pointers
+from procrisk.arrays import object_pointers, repeated_text
 from procrisk.ingest.normalise.result import Normalised
 
 STRING = pd.StringDtype("pyarrow")
@@ -114,7 +114,11 @@ def text_dictionary(per_unique: list[str | None], codes: np.ndarray) -> pa.Dicti
 
 
 def dictionary_text_series(arr: pa.DictionaryArray, index: pd.Index) -> pd.Series:
-    """The texts of an Arrow dictionary array, one per row, as a string Series (Arrow take)."""
+    """The texts of an Arrow dictionary array, one per row, as a string Series (Arrow take; one text on every
+    row shares one block of copies, see ``repeated_text``)."""
+    if len(arr.dictionary) == 1 and not arr.null_count and len(arr):
+        text = arr.dictionary.cast(pa.large_string())[0].as_py()
+        return pd.Series(repeated_text(text, len(arr), STRING), index=index, copy=False)
     return arrow_text_series(arr.dictionary.take(arr.indices), index)
 
 
