@@ -389,9 +389,12 @@ def _table_from_raw(
     typed_frame["source_row"] = rows.astype("Int64")
     typed_frame[_ROW] = canonical[_ROW]
     bad_rows = {int(r) for t, r in log.error_rows if t == table and r is not None and not pd.isna(r)}
-    is_bad = typed_frame["source_row"].isin(bad_rows).fillna(False).to_numpy()
-    # every row an input row split into shares its fate (OCDS: every row of the release)
-    bad = typed_frame[_ROW].isin(set(typed_frame.loc[is_bad, _ROW])).to_numpy()
+    if bad_rows:
+        is_bad = typed_frame["source_row"].isin(bad_rows).fillna(False).to_numpy()
+        # every row an input row split into shares its fate (OCDS: every row of the release)
+        bad = typed_frame[_ROW].isin(set(typed_frame.loc[is_bad, _ROW])).to_numpy()
+    else:  # no error: no row to look up
+        bad = np.zeros(len(typed_frame), dtype=bool)
     quarantine = _quarantine(frame, typed_frame[_ROW].to_numpy()[bad], log, table, raw)
     stored = typed_frame.loc[~bad].drop(columns=[_ROW]).reset_index(drop=True)
     texts = {name: text for name, text in constants.items() if isinstance(text, str)}
