@@ -45,6 +45,10 @@ def test_text_dictionary_holds_each_text_once() -> None:
     assert arr.dictionary.to_pylist() == ["GBP", "EUR"]
     assert arr.to_pylist() == ["GBP", None, "GBP", "EUR", None, "EUR"]
     assert text_dictionary([], np.array([-1, -1])).to_pylist() == [None, None]
+    assert arr.indices.type == pa.int8()  # few entries: the 8-bit indices the store writes
+    many = text_dictionary([f"t{i}" for i in range(300)], np.arange(300))
+    assert many.indices.type == pa.int32()
+    assert many.to_pylist() == [f"t{i}" for i in range(300)]
 
 
 @pytest.mark.parametrize("rows", [0, 3, _REPEAT_ROWS, _REPEAT_ROWS + 1, 2 * _REPEAT_ROWS + 5])
