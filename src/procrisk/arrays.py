@@ -24,8 +24,9 @@ def object_pointers(values: np.ndarray) -> np.ndarray:
 
 
 def constant_text(text: str, rows: int) -> pa.DictionaryArray:
-    """One text on every row, as an Arrow dictionary array of one entry (what a Parquet writer stores fastest)."""
-    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype=np.int32)),
+    """One text on every row, as an Arrow dictionary array of one entry (what a Parquet writer stores fastest;
+    8-bit indices, as the store writes them)."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype=np.int8)),
                                           pa.array([text], type=pa.large_string()))
 
 
