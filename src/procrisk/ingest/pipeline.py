@@ -366,7 +366,8 @@ def _table_from_raw(
     typed = _normalise(canonical.drop(columns=[_ROW]), headers, table, rows, dayfirst=dayfirst, progress=progress)
     notes.extend(typed.notes)
     for part in typed.issues:
-        log.extend_frame(part.assign(source_sheet=raw.sheet))
+        if not part.empty:  # (an empty part adds nothing)
+            log.extend_frame(part.assign(source_sheet=raw.sheet))
     stem = Path(raw.source_file).stem
     typed_frame = _derive(typed.frame, table, stem=stem, source_rows=rows, log=log, notes=notes,
                           name_keys=typed.name_keys)
