@@ -385,7 +385,7 @@ def _slow(arr: pa.Array, decimal: str | None, *, integer: bool, weights: np.ndar
         currency = None
     shape_texts = uniques.to_pylist()
     per_kind = np.bincount(kind.astype(np.intp) + 1, minlength=5)  # rows of each kind, -1 (skip) first
-    values = None if per_kind[1:].max() == n else np.full(n, np.nan)  # None: one kind on every row
+    values = None if n and per_kind[1:].max() == n else np.full(n, np.nan)  # None: one kind on every row
     for k, sep in ((0, None), (1, "."), (2, ","), (3, "sci")):
         if per_kind[k + 1]:
             rows = None if values is None else np.flatnonzero(kind == k)
