@@ -486,10 +486,11 @@ def parse_ints(values: pd.Series) -> Normalised:
     """Read counts into Int64: "3", "3.0", "1,200" and "1.200" (grouped) are whole numbers; "2.5" is not."""
     parsed = _read(values, integer=True)
     numbers = parsed.values
-    fractional = ~np.isnan(numbers) & (np.abs(numbers - np.round(numbers)) > 1e-9)
+    rounded = np.round(numbers)
+    fractional = np.abs(numbers - rounded) > 1e-9  # False where missing (NaN) or infinite (inf - inf is NaN)
     problems = _flag(parsed.problems, fractional, "number.not_integer")
-    numbers = np.where(fractional, np.nan, numbers)
-    out = pd.Series(pd.array(np.round(numbers), dtype="Float64"), index=values.index).astype("Int64")
+    rounded[fractional] = np.nan
+    out = pd.Series(_float_array(rounded), index=values.index).astype("Int64")
     return Normalised(out, problem_series(problems, values.index), parsed.notes, _hint(parsed, values.index))
 
 
