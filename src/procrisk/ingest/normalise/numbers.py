@@ -300,9 +300,11 @@ def _fast(arr: pa.Array, decimal: str | None, *, integer: bool) -> _Parsed | Non
         values = pc.cast(arr, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    out = values.to_numpy(zero_copy_only=False).astype(np.float64)
+    out = values.to_numpy(zero_copy_only=False)  # with nulls a new array (NaN for null), else Arrow's own
+    if not out.flags.writeable:
+        out = out.copy()
     n = len(out)
-    bad = ~np.isfinite(out) & ~np.isnan(out)
+    bad = np.isinf(out)  # not finite and not NaN
     problems = _flag(None, bad, "number.unparseable")
     out[bad] = np.nan
     notes: list[str] = []
