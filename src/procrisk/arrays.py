@@ -24,9 +24,25 @@ def object_pointers(values: np.ndarray) -> np.ndarray:
 
 
 def constant_text(text: str, rows: int) -> pa.DictionaryArray:
-    """One text on every row, as an Arrow dictionary array of one entry (what a Parquet writer stores fastest)."""
-    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype=np.int32)),
+    """One text on every row, as an Arrow dictionary array of one entry (what a Parquet writer stores fastest;
+    8-bit indices, as the store writes them)."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype=np.int8)),
                                           pa.array([text], type=pa.large_string()))
+
+
+_REPEAT_ROWS = 1 << 16  # rows of the one block of text that every chunk of a repeated text points at
+
+
+def repeated_text(text: str, rows: int, dtype: pd.StringDtype) -> pd.api.extensions.ExtensionArray:
+    """``rows`` copies of one text as a pandas Arrow string array of ``dtype`` (an Arrow-backed string dtype).
+
+    The values are those of ``frame[name] = text``, but the Arrow chunks all point at one block of
+    ``_REPEAT_ROWS`` copies, so a million rows hold a few hundred KB, not a million copies written into fresh
+    memory (whose page faults cost more than the copying).
+    """
+    block = pa.repeat(pa.scalar(text, type=pa.large_string()), min(rows, _REPEAT_ROWS))
+    chunks = [block] * (rows // _REPEAT_ROWS) + ([block.slice(0, rows % _REPEAT_ROWS)] if rows % _REPEAT_ROWS else [])
+    return pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string()), dtype=dtype)
 
 
 def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:

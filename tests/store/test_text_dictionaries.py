@@ -12,8 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from procrisk import api
-from procrisk.arrays import constant_text
-from procrisk.ingest.normalise.series import text_dictionary
+from procrisk.arrays import _REPEAT_ROWS, constant_text
+from procrisk.ingest.normalise.series import arrow_text_series, dictionary_text_series, text_dictionary
+from procrisk.ingest.pipeline import _set_constant
 from procrisk.schema.arrow import table_schema
 from procrisk.store import Batch, Workspace, parquet_parts
 from procrisk.store.workspace import atomic_write_parquet, to_arrow
@@ -44,6 +45,32 @@ def test_text_dictionary_holds_each_text_once() -> None:
     assert arr.dictionary.to_pylist() == ["GBP", "EUR"]
     assert arr.to_pylist() == ["GBP", None, "GBP", "EUR", None, "EUR"]
     assert text_dictionary([], np.array([-1, -1])).to_pylist() == [None, None]
+    assert arr.indices.type == pa.int8()  # few entries: the 8-bit indices the store writes
+    many = text_dictionary([f"t{i}" for i in range(300)], np.arange(300))
+    assert many.indices.type == pa.int32()
+    assert many.to_pylist() == [f"t{i}" for i in range(300)]
+
+
+@pytest.mark.parametrize("rows", [0, 3, _REPEAT_ROWS, _REPEAT_ROWS + 1, 2 * _REPEAT_ROWS + 5])
+def test_a_constant_column_is_what_assigning_the_value_gives(rows: int) -> None:
+    """A text set on every row (shared blocks of copies) has the values and dtype of ``frame[name] = text``;
+    other values are assigned as they are."""
+    shared, assigned = pd.DataFrame({"n": np.arange(rows)}), pd.DataFrame({"n": np.arange(rows)})
+    for name, value in (("source_file", "register.csv"), ("source_sheet", ""), ("none", None), ("number", 7)):
+        _set_constant(shared, name, value)
+        assigned[name] = value
+    pd.testing.assert_frame_equal(shared, assigned)
+    blocks = shared["source_file"].array.__arrow_array__()
+    assert len({chunk.buffers()[2].address for chunk in blocks.chunks}) <= 1
+
+
+@pytest.mark.parametrize("cells", [["CPV"] * 70_000, [""] * 3, ["CPV", None, "CPV"], ["GB", "FR"] * 5])
+def test_dictionary_text_is_the_dictionary_taken_row_by_row(cells: list[str | None]) -> None:
+    """One text on every row (shared blocks of copies) reads as the take of the dictionary does, dtype too."""
+    arr = pa.array(cells, type=pa.large_string()).dictionary_encode()
+    index = pd.RangeIndex(len(cells))
+    pd.testing.assert_series_equal(dictionary_text_series(arr, index),
+                                   arrow_text_series(arr.dictionary.take(arr.indices), index))
 
 
 def test_prepared_dictionaries_hold_the_stored_values(register: Path) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from procrisk.arrays import TextDictionary, constant_text
+from procrisk.arrays import TextDictionary, constant_text, repeated_text
 from procrisk.config import parallel_workers
 from procrisk.errors import InputFileError, UsageError
 from procrisk.ingest.extras import extras_objects
@@ -366,7 +366,8 @@ def _table_from_raw(
     typed = _normalise(canonical.drop(columns=[_ROW]), headers, table, rows, dayfirst=dayfirst, progress=progress)
     notes.extend(typed.notes)
     for part in typed.issues:
-        log.extend_frame(part.assign(source_sheet=raw.sheet))
+        if not part.empty:  # (an empty part adds nothing)
+            log.extend_frame(part.assign(source_sheet=raw.sheet))
     stem = Path(raw.source_file).stem
     typed_frame = _derive(typed.frame, table, stem=stem, source_rows=rows, log=log, notes=notes,
                           name_keys=typed.name_keys)
@@ -385,17 +386,30 @@ def _table_from_raw(
     constants = {"source": stem} if "source" not in typed_frame or typed_frame["source"].isna().all() else {}
     constants |= {"source_file": raw.source_file, "source_sheet": raw.sheet}
     for name, text in constants.items():
-        typed_frame[name] = text
+        _set_constant(typed_frame, name, text)
     typed_frame["source_row"] = rows.astype("Int64")
     typed_frame[_ROW] = canonical[_ROW]
     bad_rows = {int(r) for t, r in log.error_rows if t == table and r is not None and not pd.isna(r)}
-    is_bad = typed_frame["source_row"].isin(bad_rows).fillna(False).to_numpy()
-    # every row an input row split into shares its fate (OCDS: every row of the release)
-    bad = typed_frame[_ROW].isin(set(typed_frame.loc[is_bad, _ROW])).to_numpy()
+    if bad_rows:
+        is_bad = typed_frame["source_row"].isin(bad_rows).fillna(False).to_numpy()
+        # every row an input row split into shares its fate (OCDS: every row of the release)
+        bad = typed_frame[_ROW].isin(set(typed_frame.loc[is_bad, _ROW])).to_numpy()
+    else:  # no error: no row to look up
+        bad = np.zeros(len(typed_frame), dtype=bool)
     quarantine = _quarantine(frame, typed_frame[_ROW].to_numpy()[bad], log, table, raw)
     stored = typed_frame.loc[~bad].drop(columns=[_ROW]).reset_index(drop=True)
     texts = {name: text for name, text in constants.items() if isinstance(text, str)}
     return stored, quarantine, notes, _stored_dictionaries(typed_frame, stored, typed, ~bad, texts)
+
+
+def _set_constant(frame: pd.DataFrame, name: str, value: str | None) -> None:
+    """Set a column to one value on every row, as ``frame[name] = value`` does; a text that pandas would store
+    as Arrow text shares one block of copies instead of being copied onto every row (``repeated_text``)."""
+    dtype = pd.Series([value]).dtype
+    if isinstance(value, str) and isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        frame[name] = repeated_text(value, len(frame), dtype)
+    else:
+        frame[name] = value
 
 
 def _quarantine(frame: pd.DataFrame, bad: np.ndarray, log: IssueLog, table: str, raw: RawTable) -> pd.DataFrame:

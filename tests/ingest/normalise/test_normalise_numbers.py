@@ -219,3 +219,22 @@ def test_property_repr_of_floats_reads_back(value: float) -> None:
     text = np.format_float_positional(value, trim="-")
     got = parse_numbers(_text([text])).values.iloc[0]
     assert math.isclose(got, value, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize(("parse", "cells"), [
+    (parse_numbers, ["1,200.50", "3", None, "£40"]), (parse_numbers, ["3", "7.5", None]),
+    (parse_ints, ["1,200,000", "3", None, "12"]), (parse_ints, ["3", "7", None]),
+    (parse_shares, ["35%", "10 %", None, "0%"]), (parse_shares, ["0.5", "0.25", None]),
+])
+def test_problems_are_made_only_when_some_row_has_one(parse, cells: list[str | None]) -> None:
+    """A column without problems shares the read-only array of Nones; one problem row gives a column of its own
+    with the code on that row only, the numbers unchanged."""
+    cells = cells * 20_000  # a column long enough for the per-distinct-value paths
+    clean = parse(_text(cells))
+    assert not clean.problems.to_numpy().flags.writeable
+    assert clean.problems.isna().all()
+    flawed = parse(_text([*cells, "twelve"]))
+    assert flawed.problems.iloc[-1] == "number.unparseable"
+    assert flawed.problems.iloc[:-1].isna().all()
+    assert flawed.values.iloc[:-1].equals(clean.values)
+    assert pd.isna(flawed.values.iloc[-1])

@@ -256,5 +256,5 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None) -> Normalise
     years = days.astype("datetime64[Y]").astype(np.int64) + 1970  # for all distinct dates at once
     implausible = ~np.isnat(days) & ((years < MIN_YEAR) | (years > MAX_YEAR))
     days[implausible], problems[implausible] = _NAT, "date.implausible"
-    out = pd.Series(days[codes].astype("datetime64[s]"), index=values.index, copy=False)
+    out = pd.Series(days.astype("datetime64[s]")[codes], index=values.index, copy=False)  # converted per distinct date
     return Normalised(out, distinct_problems(problems[:-1], codes, values.index), notes)

@@ -170,12 +170,23 @@ def _read_shape(shape: str) -> _Shape:
     return _Shape(valid=False, problem="number.unparseable")
 
 
+def _flag(problems: np.ndarray | None, rows: np.ndarray, code: str) -> np.ndarray | None:
+    """``problems`` (None: no problem yet) with ``code`` on the rows ``rows`` marks; the array of a million
+    Nones is made only once some row has a problem. ``problems`` is changed in place when it is an array."""
+    if not rows.any():
+        return problems
+    if problems is None:
+        problems = np.full(len(rows), None, dtype=object)
+    problems[rows] = code
+    return problems
+
+
 @dataclass
 class _Parsed:
     """Numbers read from a column, before they are typed as floats, integers or shares."""
 
-    values: np.ndarray  # float64, NaN where missing or unparseable
-    problems: np.ndarray  # object: None or a problem code
+    values: np.ndarray  # float64, NaN where missing or unparseable; this parse's own array (no view of the input)
+    problems: np.ndarray | None  # object: None or a problem code per row; None when no row has a problem
     percent: np.ndarray  # bool: the value carried a % sign
     currency: np.ndarray | None  # object: ISO code or None per row; None when no row has one
     notes: list[str] = field(default_factory=list)
@@ -289,11 +300,12 @@ def _fast(arr: pa.Array, decimal: str | None, *, integer: bool) -> _Parsed | Non
         values = pc.cast(arr, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    out = values.to_numpy(zero_copy_only=False).astype(np.float64)
+    out = values.to_numpy(zero_copy_only=False)  # with nulls a new array (NaN for null), else Arrow's own
+    if not out.flags.writeable:
+        out = out.copy()
     n = len(out)
-    problems = np.full(n, None, dtype=object)
-    bad = ~np.isfinite(out) & ~np.isnan(out)
-    problems[bad] = "number.unparseable"
+    bad = np.isinf(out)  # not finite and not NaN
+    problems = _flag(None, bad, "number.unparseable")
     out[bad] = np.nan
     notes: list[str] = []
     amb = _dot_thousands(arr)
@@ -305,7 +317,7 @@ def _fast(arr: pa.Array, decimal: str | None, *, integer: bool) -> _Parsed | Non
         if column == "," or (column is None and integer):
             out[amb] = np.round(out[amb] * 1000)
         if column is None:
-            problems[amb] = "number.ambiguous"
+            problems = _flag(problems, amb, "number.ambiguous")
             notes.append(f"{int(amb.sum())} values such as 1.234 could use either separator and nothing in "
                          "the "
                          "column decides it; read with "
@@ -358,7 +370,6 @@ def _slow(arr: pa.Array, decimal: str | None, *, integer: bool, weights: np.ndar
     commas = sum(int(c) for s, c in zip(shapes, counts, strict=True) if s.evidence == ",")
     plans = [_row_decimal(s, column, integer=integer, dots_win=dots >= commas) for s in shapes]
 
-    values = np.full(n, np.nan)
     # per shape (and one extra slot for missing rows): -1 skip, 0 integer, 1 '.', 2 ',', 3 scientific
     shape_kind = np.array(
         [-1 if not s.valid or s.missing else 3 if s.scientific else {None: 0, ".": 1, ",": 2}[p[0]]
@@ -368,22 +379,28 @@ def _slow(arr: pa.Array, decimal: str | None, *, integer: bool, weights: np.ndar
         dtype=object)
     shape_factor = np.array([(-1.0 if s.negative else 1.0) * s.scale for s in shapes] + [1.0])
     kind = shape_kind[codes]
-    problems = shape_problem[codes]
-    factor = shape_factor[codes]
+    problems = shape_problem[codes] if any(p is not None for p in shape_problem) else None
     percent = np.array([s.percent for s in shapes] + [False], dtype=bool)[codes]
     if any(s.currency for s in shapes):
         currency = np.array([s.currency for s in shapes] + [None], dtype=object)[codes]
     else:
         currency = None
     shape_texts = uniques.to_pylist()
+    per_kind = np.bincount(kind.astype(np.intp) + 1, minlength=5)  # rows of each kind, -1 (skip) first
+    values = None if n and per_kind[1:].max() == n else np.full(n, np.nan)  # None: one kind on every row
     for k, sep in ((0, None), (1, "."), (2, ","), (3, "sci")):
-        rows = np.flatnonzero(kind == k)
-        if len(rows):
-            part = arr if len(rows) == n else arr.take(pa.array(rows))
+        if per_kind[k + 1]:
+            rows = None if values is None else np.flatnonzero(kind == k)
+            part = arr if rows is None else arr.take(pa.array(rows))
             others = frozenset("".join(t for t, j in zip(shape_texts, shape_kind, strict=False) if j == k)) - {"9"}
-            values[rows] = _digits(part, None if sep == "sci" else sep, scientific=sep == "sci", others=others)
-    values *= factor
-    problems[(kind >= 0) & np.isnan(values)] = "number.unparseable"
+            numbers = _digits(part, None if sep == "sci" else sep, scientific=sep == "sci", others=others)
+            if rows is None:
+                values = np.array(numbers, dtype=np.float64)  # a copy of its own (Arrow's numbers are read-only)
+            else:
+                values[rows] = numbers
+    if (shape_factor != 1.0).any():  # a sign or a scale (multiplying by 1 changes no number)
+        values *= shape_factor[codes]
+    problems = _flag(problems, (kind >= 0) & np.isnan(values), "number.unparseable")
     return _Parsed(values, problems, percent, currency, notes)
 
 
@@ -392,9 +409,8 @@ def _read(values: pd.Series, decimal: str | None = None, *, integer: bool = Fals
     if values.dtype == object:
         return _read_objects(values, decimal, integer=integer)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        out = values.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
-        n = len(out)
-        return _Parsed(out, np.full(n, None, dtype=object), np.zeros(n, dtype=bool), None)
+        out = values.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        return _Parsed(out, None, np.zeros(len(out), dtype=bool), None)
     arr = as_arrow_text(values)
     trimmed = pc.utf8_trim_whitespace(arr) if may_need_trim(arr) else arr
     empty = pc.equal(pc.binary_length(trimmed), 0)
@@ -418,8 +434,8 @@ def _slow_distinct(arr: pa.Array, decimal: str | None, *, integer: bool) -> _Par
         return np.append(per_unique, np.array([missing], dtype=per_unique.dtype))[slots]
 
     currency = None if parsed.currency is None else take(parsed.currency, None)
-    return _Parsed(take(parsed.values, np.nan), take(parsed.problems, None), take(parsed.percent, False),
-                   currency, parsed.notes)
+    problems = None if parsed.problems is None else take(parsed.problems, None)
+    return _Parsed(take(parsed.values, np.nan), problems, take(parsed.percent, False), currency, parsed.notes)
 
 
 _PLAIN_NUMBERS = frozenset({int, float, type(None)})
@@ -451,11 +467,19 @@ def _hint(parsed: _Parsed, index: pd.Index) -> dict[str, pd.Series]:
     return {"currency_hint": text_series(parsed.currency, index)}
 
 
+def _float_array(numbers: np.ndarray) -> pd.arrays.FloatingArray:
+    """Float64 values with NaN as missing, taking over ``numbers`` (an array the caller no longer uses).
+
+    The same array as ``pd.array(numbers, dtype="Float64")`` (which copies the numbers first) with NaN set
+    to missing (which copies them again).
+    """
+    return pd.arrays.FloatingArray(numbers, np.isnan(numbers))
+
+
 def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> Normalised:
     """Read amounts and other decimals into Float64; ``decimal`` forces the decimal separator."""
     parsed = _read(values, decimal)
-    out = pd.Series(pd.array(parsed.values, dtype="Float64"), index=values.index)
-    out = out.where(~np.isnan(parsed.values), pd.NA)
+    out = pd.Series(_float_array(parsed.values), index=values.index)
     problems = problem_series(parsed.problems, values.index)
     return Normalised(out, problems, parsed.notes, _hint(parsed, values.index))
 
@@ -464,11 +488,11 @@ def parse_ints(values: pd.Series) -> Normalised:
     """Read counts into Int64: "3", "3.0", "1,200" and "1.200" (grouped) are whole numbers; "2.5" is not."""
     parsed = _read(values, integer=True)
     numbers = parsed.values
-    fractional = ~np.isnan(numbers) & (np.abs(numbers - np.round(numbers)) > 1e-9)
-    problems = parsed.problems  # made for this call: changed in place
-    problems[fractional] = "number.not_integer"
-    numbers = np.where(fractional, np.nan, numbers)
-    out = pd.Series(pd.array(np.round(numbers), dtype="Float64"), index=values.index).astype("Int64")
+    rounded = np.round(numbers)
+    fractional = np.abs(numbers - rounded) > 1e-9  # False where missing (NaN) or infinite (inf - inf is NaN)
+    problems = _flag(parsed.problems, fractional, "number.not_integer")
+    rounded[fractional] = np.nan
+    out = pd.Series(_float_array(rounded), index=values.index).astype("Int64")
     return Normalised(out, problem_series(problems, values.index), parsed.notes, _hint(parsed, values.index))
 
 
@@ -482,8 +506,8 @@ def parse_shares(values: pd.Series) -> Normalised:
     Values above 100 % or below 0 are dropped with ``share.out_of_range``.
     """
     parsed = _read(values)
-    numbers = parsed.values.copy()
-    problems = parsed.problems  # made for this call: changed in place
+    numbers = parsed.values  # made for this call: changed in place
+    problems = parsed.problems
     present = ~np.isnan(numbers)
     notes = list(parsed.notes)
     percent_scale = parsed.percent.any() or bool((numbers[present] > 1).any())
@@ -495,13 +519,14 @@ def parse_shares(values: pd.Series) -> Normalised:
             numbers = np.where(small, numbers, numbers / 100)
             notes.append("shares read as percentages (35 % -> 0.35); bare values of at most 1 as fractions")
         else:
-            problems[small & (problems == None)] = "share.ambiguous"  # noqa: E711 (element-wise)
+            unflagged = small if problems is None else small & (problems == None)  # noqa: E711 (element-wise)
+            problems = _flag(problems, unflagged, "share.ambiguous")
             numbers = numbers / 100
             notes.append("shares read as percentages (35 -> 0.35)")
     elif present.any():
         notes.append("shares read as fractions (every value is between 0 and 1 and none has a % sign)")
     out_of_range = present & ((numbers > 1 + 1e-12) | (numbers < 0))
-    problems[out_of_range] = "share.out_of_range"
+    problems = _flag(problems, out_of_range, "share.out_of_range")
     numbers[out_of_range] = np.nan
-    out = pd.Series(pd.array(numbers, dtype="Float64"), index=values.index).where(~np.isnan(numbers), pd.NA)
+    out = pd.Series(_float_array(numbers), index=values.index)
     return Normalised(out, problem_series(problems, values.index), notes)

@@ -11,10 +11,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from procrisk.arrays import object_pointers
+from procrisk.arrays import object_pointers, repeated_text
 from procrisk.ingest.normalise.result import Normalised
 
 STRING = pd.StringDtype("pyarrow")
+_INT8_ENTRIES = 127  # dictionaries of at most this many entries get 8-bit indices
 
 # row count -> the read-only array of Nones the problem columns of that length share while any of them lives
 _NONE_ROWS: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
@@ -101,20 +102,26 @@ def text_dictionary(per_unique: list[str | None], codes: np.ndarray) -> pa.Dicti
 
     The dictionary holds each text once (results that coincide, such as "gbp" and "GBP" both read as "GBP",
     share one entry; None is a null index), as a Parquet writer takes it without looking at the rows again.
+    Indices are 8-bit when there are at most 127 entries (what the store writes them as: see
+    ``procrisk.store.parquet_parts._narrow``), else 32-bit.
     """
     entries: dict[str, int] = {}
     remap = np.full(len(per_unique) + 1, -1, dtype=np.int32)  # the last slot: code -1
     for i, text in enumerate(per_unique):
         if text is not None:
             remap[i] = entries.setdefault(text, len(entries))
-    indices = remap[codes]
+    indices = remap.astype(np.int8 if len(entries) <= _INT8_ENTRIES else np.int32)[codes]
     missing = indices < 0
     return pa.DictionaryArray.from_arrays(pa.array(indices, mask=missing) if missing.any() else pa.array(indices),
                                           pa.array(list(entries), type=pa.large_string()))
 
 
 def dictionary_text_series(arr: pa.DictionaryArray, index: pd.Index) -> pd.Series:
-    """The texts of an Arrow dictionary array, one per row, as a string Series (Arrow take)."""
+    """The texts of an Arrow dictionary array, one per row, as a string Series (Arrow take; one text on every
+    row shares one block of copies, see ``repeated_text``)."""
+    if len(arr.dictionary) == 1 and not arr.null_count and len(arr):
+        text = arr.dictionary.cast(pa.large_string())[0].as_py()
+        return pd.Series(repeated_text(text, len(arr), STRING), index=index, copy=False)
     return arrow_text_series(arr.dictionary.take(arr.indices), index)
 
 
