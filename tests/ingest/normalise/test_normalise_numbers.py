@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from procrisk.ingest.normalise.numbers import parse_ints, parse_numbers, parse_shares
+from procrisk.ingest.normalise.result import Normalised
 
 
 def _text(values: list[object]) -> pd.Series:
@@ -150,6 +152,26 @@ def test_ints_accept_whole_numbers_only() -> None:
     assert str(result.values.dtype) == "Int64"
     assert [None if pd.isna(v) else v for v in result.values] == [3, 3, None, 1200, None, None]
     assert result.problems.tolist() == [None, None, "number.not_integer", None, "number.unparseable", None]
+
+
+def test_counts_too_large_or_infinite_are_flagged_never_stored_as_garbage() -> None:
+    """A count beyond what a float holds exactly, or an infinity, is left empty with a problem: it was once
+    stored as -9223372036854775808 without one."""
+    result = parse_ints(_text(["1e20", "3", "-1e30", "9007199254740992"]))
+    assert [None if pd.isna(v) else v for v in result.values] == [None, 3, None, 2**53]
+    assert result.problems.tolist() == ["number.out_of_range", None, "number.out_of_range", None]
+    floats = parse_ints(pd.Series([1e20, float("inf"), 4.0, float("nan")]))
+    assert [None if pd.isna(v) else v for v in floats.values] == [None, None, 4, None]
+    assert floats.problems.tolist() == ["number.out_of_range", "number.unparseable", None, None]
+
+
+@pytest.mark.parametrize("parse", [parse_numbers, parse_ints, parse_shares])
+def test_an_infinite_python_number_is_flagged_not_silently_emptied(
+        parse: Callable[[pd.Series], Normalised]) -> None:
+    """OCDS read by Python's json module can hold Infinity; a NaN number stays a plain missing value."""
+    result = parse(pd.Series([float("inf"), 3, None, float("nan"), -float("inf")], dtype=object))
+    assert [pd.isna(v) for v in result.values] == [True, False, True, True, True]
+    assert result.problems.tolist() == ["number.unparseable", None, None, None, "number.unparseable"]
 
 
 def test_ints_read_an_undecidable_dot_group_as_thousands_with_a_warning() -> None:

@@ -410,7 +410,9 @@ def _read(values: pd.Series, decimal: str | None = None, *, integer: bool = Fals
         return _read_objects(values, decimal, integer=integer)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         out = values.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-        return _Parsed(out, None, np.zeros(len(out), dtype=bool), None)
+        infinite = np.isinf(out)
+        out[infinite] = np.nan
+        return _Parsed(out, _flag(None, infinite, "number.unparseable"), np.zeros(len(out), dtype=bool), None)
     arr = as_arrow_text(values)
     trimmed = pc.utf8_trim_whitespace(arr) if may_need_trim(arr) else arr
     empty = pc.equal(pc.binary_length(trimmed), 0)
@@ -456,7 +458,11 @@ def _read_objects(values: pd.Series, decimal: str | None, *, integer: bool) -> _
     parsed = _read(text_part, decimal, integer=integer)
     if is_number.any():
         numbers = obj[is_number].astype(np.float64)  # float() of each, as the loop gave
-        parsed.values[is_number] = np.where(np.isfinite(numbers), numbers, np.nan)
+        finite = np.isfinite(numbers)
+        parsed.values[is_number] = np.where(finite, numbers, np.nan)
+        infinite = is_number.copy()
+        infinite[is_number] = ~finite & ~np.isnan(numbers)  # a NaN number is a missing value, as None
+        parsed.problems = _flag(parsed.problems, infinite, "number.unparseable")
     return parsed
 
 
@@ -484,14 +490,19 @@ def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> Normalise
     return Normalised(out, problems, parsed.notes, _hint(parsed, values.index))
 
 
+_LARGEST_COUNT = 2.0**53  # the largest whole number a float64 holds exactly (Int64 holds more, but it is read as one)
+
+
 def parse_ints(values: pd.Series) -> Normalised:
     """Read counts into Int64: "3", "3.0", "1,200" and "1.200" (grouped) are whole numbers; "2.5" is not."""
     parsed = _read(values, integer=True)
     numbers = parsed.values
     rounded = np.round(numbers)
-    fractional = np.abs(numbers - rounded) > 1e-9  # False where missing (NaN) or infinite (inf - inf is NaN)
+    fractional = np.abs(numbers - rounded) > 1e-9  # False where missing (NaN); infinities were made NaN
     problems = _flag(parsed.problems, fractional, "number.not_integer")
-    rounded[fractional] = np.nan
+    too_large = np.abs(rounded) > _LARGEST_COUNT  # False where missing (NaN)
+    problems = _flag(problems, too_large, "number.out_of_range")
+    rounded[fractional | too_large] = np.nan
     out = pd.Series(_float_array(rounded), index=values.index).astype("Int64")
     return Normalised(out, problem_series(problems, values.index), parsed.notes, _hint(parsed, values.index))
 

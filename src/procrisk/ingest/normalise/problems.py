@@ -31,6 +31,8 @@ PROBLEMS: dict[str, Problem] = {
                                   "Check the value and write the full amount.", nulls_value=False),
     "number.not_integer": Problem(W, "expected a whole number; the value was left empty",
                                   "Write a whole number such as 3."),
+    "number.out_of_range": Problem(W, "too large for a count (more than 9,007,199,254,740,992); the value "
+                                   "was left empty", "Check the value: write the count as a whole number such as 3."),
     "share.out_of_range": Problem(W, "a share must be between 0 and 100 %; the value was left empty",
                                   "Write a percentage between 0 and 100 (e.g. 35 %) or a fraction 0..1."),
     "share.ambiguous": Problem(W, "a value below 1 in a column of percentages was read as a percentage "
