@@ -13,7 +13,7 @@ from helpers import REAL
 from ingest.ocds_snapshot import digest
 from procrisk.config import load_config
 from procrisk.errors import ConfigError, InputFileError
-from procrisk.ingest.ocds import parallel, read_ocds
+from procrisk.ingest.ocds import OcdsRead, parallel, read_ocds
 from procrisk.ingest.ocds import reader as reader_module
 from procrisk.ingest.ocds.block import Block
 from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS
@@ -74,6 +74,23 @@ def _plain_release(number: int, ocid: str) -> str:
     })
 
 
+def _read_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ocids: list[str], *, groups: int,
+                units: int) -> tuple[Path, OcdsRead]:
+    """Write a release per ocid, read it in this process with a window of ``groups`` and ``units``, and set the
+    pool up for the next read: two workers, batches of about 10 lines. Returns the file and that first read."""
+    path = tmp_path / "releases.jsonl"
+    path.write_text("".join(_plain_release(n, ocid) + "\n" for n, ocid in enumerate(ocids)), encoding="utf-8")
+    monkeypatch.setattr(reader_module, "WINDOW_GROUPS", groups)
+    monkeypatch.setattr(reader_module, "WINDOW_UNITS", units)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 1)
+    alone = read_ocds(path)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 10 * len(_plain_release(0, ocids[0])))  # about 10 lines
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    return path, alone
+
+
 def test_whole_worker_batches_give_what_reading_line_by_line_gives(monkeypatch: pytest.MonkeyPatch,
                                                                    tmp_path: Path) -> None:
     """Batches taken whole from the workers, with ocids that come again (in the window, after it, in the same
@@ -82,16 +99,7 @@ def test_whole_worker_batches_give_what_reading_line_by_line_gives(monkeypatch: 
     ocids[30] = ocids[27]  # again while its process is still open, from the next batch
     ocids[100] = ocids[3]  # again long after its process was evicted: read a second time
     ocids[41] = ocids[44]  # twice in one batch: that batch is taken line by line
-    path = tmp_path / "releases.jsonl"
-    path.write_text("".join(_plain_release(n, ocid) + "\n" for n, ocid in enumerate(ocids)), encoding="utf-8")
-    monkeypatch.setattr(reader_module, "WINDOW_GROUPS", 20)
-    monkeypatch.setattr(reader_module, "WINDOW_UNITS", 20)
-    monkeypatch.setattr(parallel, "worker_count", lambda: 1)
-    alone = read_ocds(path)
-    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr(parallel, "BATCH_BYTES", 10 * len(_plain_release(0, ocids[0])))  # about 10 lines
-    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
-    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    path, alone = _read_alone(tmp_path, monkeypatch, ocids, groups=20, units=20)
     dropped: list[int] = []
     drop = Block.drop
     monkeypatch.setattr(Block, "drop", lambda self, position: (dropped.append(position), drop(self, position)))
@@ -287,16 +295,7 @@ def test_blocks_in_the_window_leave_it_as_single_processes_would(monkeypatch: py
     ocids = [f"ocds-{n}" for n in range(300)]
     for n in rng.choice(np.arange(12, 300), size=45, replace=False):
         ocids[n] = ocids[int(n) - int(rng.integers(1, min(int(n), 80)))]
-    path = tmp_path / "releases.jsonl"
-    path.write_text("".join(_plain_release(n, ocid) + "\n" for n, ocid in enumerate(ocids)), encoding="utf-8")
-    monkeypatch.setattr(reader_module, "WINDOW_GROUPS", groups)
-    monkeypatch.setattr(reader_module, "WINDOW_UNITS", units)
-    monkeypatch.setattr(parallel, "worker_count", lambda: 1)
-    alone = read_ocds(path)
-    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr(parallel, "BATCH_BYTES", 10 * len(_plain_release(0, ocids[0])))  # about 10 lines
-    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
-    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    path, alone = _read_alone(tmp_path, monkeypatch, ocids, groups=groups, units=units)
     pooled = read_ocds(path)
     assert pooled.notes == alone.notes
     assert digest(pooled) == digest(alone)
