@@ -59,6 +59,19 @@ def test_small_tables_are_one_plain_write(contracts: pa.Table) -> None:
         contracts, _options(contracts))
 
 
+def test_a_file_larger_than_the_room_set_aside_is_written_again_into_a_growing_buffer(
+    contracts: pa.Table, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sink = pa.BufferOutputStream()
+    pq.write_table(contracts, sink, **_options(contracts))
+    assert parquet_parts._room(contracts) > sink.getvalue().size  # the room set aside is enough ...
+    assert parquet_parts._encode(contracts, _options(contracts)) == sink.getvalue().to_pybytes()
+    monkeypatch.setattr(parquet_parts, "_room", lambda _table: 100)  # ... and when it is not, the same bytes
+    assert parquet_parts._encode(contracts, _options(contracts)) == sink.getvalue().to_pybytes()
+    monkeypatch.setattr(parquet_parts, "_room", lambda _table: 1 << 60)  # ... and when it cannot be had
+    assert parquet_parts._encode(contracts, _options(contracts)) == sink.getvalue().to_pybytes()
+
+
 def test_workspace_reads_a_batch_written_in_parts(
     tmp_path: Path, contracts: pa.Table, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -318,9 +318,22 @@ def _encode(table: pa.Table, options: dict[str, Any], *, narrow: bool = False) -
         if pa.types.is_dictionary(column.type):
             found = _narrow(_as_found(column)) if narrow else _as_found(column)
             table = table.set_column(i, table.field(i).with_type(found.type), found)
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, **options)
-    return memoryview(sink.getvalue()).cast("B")  # unsigned bytes, as bytes objects compare
+    try:
+        room = pa.allocate_buffer(_room(table))
+        with pa.output_stream(room) as sink:
+            pq.write_table(table, sink, **options)
+            written = sink.tell()
+    except (OSError, pa.ArrowInvalid, MemoryError):  # no room, or not enough: write into a growing buffer
+        growing = pa.BufferOutputStream()
+        pq.write_table(table, growing, **options)
+        return memoryview(growing.getvalue()).cast("B")
+    return memoryview(room.slice(0, written)).cast("B")  # unsigned bytes, as bytes objects compare
+
+
+def _room(table: pa.Table) -> int:
+    """Bytes to set aside for a table's Parquet file: more than its Arrow data, so the writer never grows its
+    output (each growth copies it into fresh memory); only the pages written to are ever touched."""
+    return int(table.nbytes * 1.25) + (64 << 10) * (table.num_columns + 16)
 
 
 def parquet_pieces(table: pa.Table, workers: int, arrow_schema: pa.Schema | None = None,
