@@ -654,6 +654,44 @@ def test_identifier_warnings_name_the_first_organisation_and_count_every_one() -
     assert "(2 organisations)" in issues[1].problem
 
 
+
+@pytest.mark.parametrize("local", [False, True])
+def test_identifier_scheme_warnings_are_the_same_from_runs_with_their_schemes(local: bool) -> None:
+    """Runs merged by a worker, which bring the identifier schemes their suppliers use, give the warnings that
+    the same processes give one by one, whether every scheme is org-id style (nothing counted) or not."""
+    from procrisk.ingest.ocds.tables import Merged, Process, add_suppliers, identifier_schemes, supplier_table
+
+    def org(number: int, schemes: list[str]) -> tuple[object, ...]:
+        """One organisation seen in a process."""
+        return (f"k{number}", f"id-{number}", f"Org {number}", None, [f"GB-COH-{number}"], {"supplier"}, schemes)
+
+    def processes() -> list[Process]:
+        """Four processes, the third naming a local register or not."""
+        return [Process([], [org(1, ["GB-COH"]), org(2, [])], [], 2, "", [], "o-1", "s"),
+                Process([], [org(3, ["GB-COH", "XI-LEI"])], [], 5, "", [], "o-2", "s"),
+                Process([], [org(1, ["Local Register" if local else "GB-CHC"])], [], 7, "", [], "o-3", "s"),
+                Process([], [org(4, ["GB-COH"])], [], 9, "", [], "o-4", "s")]
+
+    def run(part: list[Process], *, listed: bool) -> Merged:
+        """The part's processes merged as a worker merges a batch, with its schemes' list or without."""
+        suppliers: dict[str, list[object]] = {}
+        for p in part:
+            add_suppliers(suppliers, p.suppliers, p.row, p.member, p.source)
+        return Merged(part[0].row, suppliers, {}, [], identifier_schemes(suppliers) if listed else None)
+
+    def issues(given: list[Process | Merged]) -> list[Issue]:
+        """The suppliers table's issues."""
+        return supplier_table(given, is_dir=False, name="x.jsonl").issues
+
+    expected = issues(processes())
+    for listed in (True, False):
+        first, rest = processes(), processes()
+        assert issues([run(first[:2], listed=listed), rest[2], run(rest[3:], listed=listed)]) == expected
+        assert issues([processes()[0], run(processes()[1:], listed=listed)]) == expected
+    assert [(i.code, i.row, i.value) for i in expected] == ([("ocds.identifier_scheme", 2, "Local Register")]
+                                                            if local else [])  # at the row org 1 was first seen
+
+
 def test_contract_columns_no_row_fills_are_left_out_of_the_frame() -> None:
     """Rows held as columns (worker batches) give the frame every column some row fills, however late, and
     none that no row fills."""

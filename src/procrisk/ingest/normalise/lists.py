@@ -8,6 +8,7 @@ two). " and " and " & " never split: "Johnson & Johnson" is one company.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,14 @@ import pandas as pd
 
 from procrisk.ingest.normalise.legal_forms import is_legal_form
 from procrisk.ingest.normalise.result import Normalised
-from procrisk.ingest.normalise.series import distinct, distinct_problems, is_missing_token, problem_series, spread
+from procrisk.ingest.normalise.series import (
+    MISSING_TOKENS,
+    distinct,
+    distinct_problems,
+    is_missing_token,
+    problem_series,
+    spread,
+)
 from procrisk.reference import countries
 
 _STRONG = re.compile(r"\s*(?:[;|\n\r\t]|\s/\s)\s*")
@@ -57,6 +65,11 @@ def _given_lists(values: pd.Series) -> np.ndarray | None:
     """Where the cells already are lists (OCDS gives arrays), a mask of them; None when none is."""
     if values.dtype != object or not len(values):
         return None
+    kinds = set(map(type, values.to_numpy()))  # one pass in C; most columns hold one or two types
+    if kinds <= {list, tuple}:
+        return np.ones(len(values), dtype=bool)
+    if not any(issubclass(kind, list | tuple) for kind in kinds):
+        return None
     mask = np.fromiter((isinstance(v, list | tuple) for v in values), dtype=bool, count=len(values))
     return mask if mask.any() else None
 
@@ -69,6 +82,37 @@ def _items(cell: list[Any] | tuple[Any, ...]) -> list[str] | None:
     return _dedupe([str(item) for item in cell if item is not None]) or None
 
 
+_LONGEST_TOKEN = max(map(len, MISSING_TOKENS))
+
+
+def _tidy_texts(cells: list[Any]) -> list[str] | None:
+    """The texts of the cells when every cell is a list of one text that ``_items`` gives back as it is (trimmed,
+    single-spaced, not empty, no missing-value token), else None: checked with passes in C over all cells
+    instead of one Python step each."""
+    if not cells or set(map(type, cells)) != {list} or set(map(len, cells)) != {1}:
+        return None
+    texts = list(map(itemgetter(0), cells))
+    if set(map(type, texts)) != {str} or not all(texts):
+        return None
+    # each text is its own " ".join(text.split()) when, joined with NUL (not whitespace), they are so together
+    # and no space stands beside a NUL (at the end of one text or the start of the next)
+    joined = "\x00".join(texts)
+    if " ".join(joined.split()) != joined or " \x00" in joined or "\x00 " in joined:
+        return None
+    # (strip() changes none of them; casefold never shortens a text, so one longer than every token is none)
+    if min(map(len, texts)) <= _LONGEST_TOKEN and not MISSING_TOKENS.isdisjoint(map(str.casefold, texts)):
+        return None
+    return texts
+
+
+def _given_items(cells: list[Any]) -> list[list[str] | None]:
+    """``_items`` of every cell (lists a file gave), each a list of its own."""
+    texts = _tidy_texts(cells)
+    if texts is not None:  # the common case (OCDS registration ids): each cell's text as it is
+        return [[text] for text in texts]
+    return [_items(cell) for cell in cells]
+
+
 def _per_distinct(values: pd.Series, func: Any) -> pd.Series:
     """Apply a cell -> list function once per distinct value; missing cells stay None; cells that already are
     lists keep their items."""
@@ -78,7 +122,7 @@ def _per_distinct(values: pd.Series, func: Any) -> pd.Series:
     out = pd.Series(spread(lists, codes), index=values.index, dtype=object, copy=False)
     if given is not None:
         cells = values.to_numpy(dtype=object)[given].tolist()
-        out[given] = pd.Series([_items(cell) for cell in cells], index=values.index[given], dtype=object)
+        out[given] = pd.Series(_given_items(cells), index=values.index[given], dtype=object)
     return out
 
 

@@ -29,8 +29,9 @@ from procrisk.ingest.ocds.tables import Merged, Piece, Process
 # tuples, or None when the reader reads that line itself (not a plain release, invalid JSON ...).
 SOURCE = CONTRACT_FIELDS.index("source")
 Entry = tuple[str | None, list[tuple[Any, ...]], int, list[tuple[Any, ...]], list[str], list[tuple[Any, ...]]]
-# A batch's suppliers and classification schemes merged over its lines by the worker (tables.Merged's)
-Summary = tuple[dict[str, list[Any]], dict[str, list[Any]]]
+# A batch's suppliers and classification schemes merged over its lines by the worker, and the identifier schemes
+# those suppliers use (tables.Merged's)
+Summary = tuple[dict[str, list[Any]], dict[str, list[Any]], list[str]]
 # What a worker sends for a batch with a Summary instead of its entries: each line's ocid and row count, and
 # the lines' read issues and issues (as plain tuples) in line order
 Lean = tuple[list[str], list[int], list[tuple[Any, ...]], list[tuple[Any, ...]]]
@@ -211,7 +212,8 @@ class Block:
         if self.merged is None or self.dropped or not self.numbers:
             return None
         issues = self.lean[3] if self.lean is not None else [i for e in self.entries for i in e[5]]  # type: ignore[index]
-        return Merged(self.row_base + self.numbers[0], *self.merged, _issues(issues))
+        suppliers, schemes, used = self.merged
+        return Merged(self.row_base + self.numbers[0], suppliers, schemes, _issues(issues), used)
 
     def views(self) -> Iterator[Process]:
         """The Process of each line kept, without its rows (which ``kept_columns`` gives), in line order."""

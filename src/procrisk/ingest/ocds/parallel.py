@@ -34,7 +34,7 @@ from procrisk.ingest.ocds.fast import flatten_line
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
 from procrisk.ingest.ocds.sources import UNREADABLE, Unit, _open, _release_ocid, cut_short, is_plain_release, parse
-from procrisk.ingest.ocds.tables import EXTRAS, add_schemes, add_suppliers, object_json
+from procrisk.ingest.ocds.tables import EXTRAS, add_schemes, add_suppliers, identifier_schemes, object_json
 
 MIN_BYTES = 8 << 20  # smaller files are read in this process (forking the workers costs ~0.1 s, ~1,000 lines)
 BATCH_BYTES = 2 << 20  # bytes of whole lines handed to a worker at a time (about 2,000 releases of 1 KB)
@@ -132,8 +132,9 @@ def _taken(made: str | bytes | None, chunk: bytes, first: int, index: int, membe
 
 def _merged(numbers: list[int], entries: list[Entry | None], rows: list[list[tuple[Any, ...]]], member: str,
             row_base: int) -> Summary | None:
-    """The batch's suppliers merged and classification schemes counted over its lines in order (tables.Merged),
-    for the reader to take at once with the batch; None when some line is left to the reader (no use then)."""
+    """The batch's suppliers merged and classification schemes counted over its lines in order, and the
+    identifier schemes of those suppliers (tables.Merged), for the reader to take at once with the batch; None
+    when some line is left to the reader (no use then)."""
     suppliers: dict[str, list[Any]] = {}
     schemes: dict[str, list[Any]] = {}
     for number, entry, own in zip(numbers, entries, rows, strict=True):
@@ -144,7 +145,7 @@ def _merged(numbers: list[int], entries: list[Entry | None], rows: list[list[tup
             add_suppliers(suppliers, entry[3], row, member, own[0][SOURCE] if own else None)
         if entry[4]:
             add_schemes(schemes, entry[4], row, member)
-    return suppliers, schemes
+    return suppliers, schemes, identifier_schemes(suppliers)
 
 
 def _plain(issues: list[Issue]) -> list[tuple[Any, ...]]:
