@@ -448,21 +448,19 @@ def _read_objects(values: pd.Series, decimal: str | None, *, integer: bool) -> _
     obj = values.to_numpy(dtype=object)
     if set(map(type, obj)) <= _PLAIN_NUMBERS:  # OCDS amounts and counts: no text to read, no Python loop
         is_number = obj != None  # noqa: E711 (element-wise)
-        text_part = pd.Series(pd.NA, index=range(len(obj)), dtype="string")
+        parsed = _Parsed(np.full(len(obj), np.nan), None, np.zeros(len(obj), dtype=bool), None)
     else:
         is_number = np.array([isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
                               for v in obj], dtype=bool)
         text_part = pd.Series(
             [None if is_number[i] or obj[i] is None or (isinstance(obj[i], float) and np.isnan(obj[i]))
              else str(obj[i]) for i in range(len(obj))], dtype="string")
-    parsed = _read(text_part, decimal, integer=integer)
+        parsed = _read(text_part, decimal, integer=integer)
     if is_number.any():
         numbers = obj[is_number].astype(np.float64)  # float() of each, as the loop gave
-        finite = np.isfinite(numbers)
-        parsed.values[is_number] = np.where(finite, numbers, np.nan)
-        infinite = is_number.copy()
-        infinite[is_number] = ~finite & ~np.isnan(numbers)  # a NaN number is a missing value, as None
-        parsed.problems = _flag(parsed.problems, infinite, "number.unparseable")
+        # an infinite number is left empty without an issue: the OCDS reader's runner_up_price_gap is inf for a
+        # zero winning bid (Cardinal's x/0), which the R024/R058 rules read as no comparable gap
+        parsed.values[is_number] = np.where(np.isfinite(numbers), numbers, np.nan)
     return parsed
 
 
