@@ -23,6 +23,9 @@ def object_pointers(values: np.ndarray) -> np.ndarray:
     return np.frombuffer(pointers, dtype=np.uintp).copy()
 
 
+INT8_ENTRIES = 127  # dictionaries of at most this many entries are stored with 8-bit indices
+
+
 def constant_text(text: str, rows: int) -> pa.DictionaryArray:
     """One text on every row, as an Arrow dictionary array of one entry (what a Parquet writer stores fastest;
     8-bit indices, as the store writes them)."""

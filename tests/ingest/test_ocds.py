@@ -654,7 +654,6 @@ def test_identifier_warnings_name_the_first_organisation_and_count_every_one() -
     assert "(2 organisations)" in issues[1].problem
 
 
-
 @pytest.mark.parametrize("local", [False, True])
 def test_identifier_scheme_warnings_are_the_same_from_runs_with_their_schemes(local: bool) -> None:
     """Runs merged by a worker, which bring the identifier schemes their suppliers use, give the warnings that

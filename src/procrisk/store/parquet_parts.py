@@ -27,10 +27,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from procrisk.arrays import INT8_ENTRIES
+
 MAGIC = b"PAR1"
 MIN_PART_ROWS = 250_000  # below this many rows per part, one thread writes the whole table
 _FIRST_ROWS = 4096  # rows first searched for the dictionary entries a part uses
-_INT8_ENTRIES = 127  # dictionaries of at most this many entries are written with 8-bit indices
 
 # Thrift compact-protocol type codes
 _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(1, 13)
@@ -296,13 +297,13 @@ def _as_found(column: pa.ChunkedArray) -> pa.DictionaryArray:
 
 
 def _narrow(arr: pa.DictionaryArray) -> pa.DictionaryArray:
-    """The same values with int8 indices when the dictionary has at most ``_INT8_ENTRIES`` entries.
+    """The same values with int8 indices when the dictionary has at most ``INT8_ENTRIES`` entries.
 
     For the statistics the writer finds the entries each batch of indices uses; 8-bit indices it looks up in
     a table instead of hashing each one (a third less CPU for the bench table's dictionary columns). The
     file is byte for byte the same: Parquet stores the indices with as many bits as the dictionary needs.
     """
-    if len(arr.dictionary) > _INT8_ENTRIES or arr.indices.type == pa.int8():
+    if len(arr.dictionary) > INT8_ENTRIES or arr.indices.type == pa.int8():
         return arr
     return pa.DictionaryArray.from_arrays(arr.indices.cast(pa.int8()), arr.dictionary)
 

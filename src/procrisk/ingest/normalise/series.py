@@ -11,11 +11,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from procrisk.arrays import object_pointers, repeated_text
+from procrisk.arrays import INT8_ENTRIES, object_pointers, repeated_text
 from procrisk.ingest.normalise.result import Normalised
 
 STRING = pd.StringDtype("pyarrow")
-_INT8_ENTRIES = 127  # dictionaries of at most this many entries get 8-bit indices
 
 # row count -> the read-only array of Nones the problem columns of that length share while any of them lives
 _NONE_ROWS: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
@@ -110,7 +109,7 @@ def text_dictionary(per_unique: list[str | None], codes: np.ndarray) -> pa.Dicti
     for i, text in enumerate(per_unique):
         if text is not None:
             remap[i] = entries.setdefault(text, len(entries))
-    indices = remap.astype(np.int8 if len(entries) <= _INT8_ENTRIES else np.int32)[codes]
+    indices = remap.astype(np.int8 if len(entries) <= INT8_ENTRIES else np.int32)[codes]
     missing = indices < 0
     return pa.DictionaryArray.from_arrays(pa.array(indices, mask=missing) if missing.any() else pa.array(indices),
                                           pa.array(list(entries), type=pa.large_string()))

@@ -102,8 +102,7 @@ def read_span(path: str | None, offset: int, chunk: bytes, size: int, first: int
     takes no more, None when the file no longer holds ``size`` bytes there: the reader then reads the chunk
     it has itself); ``lean`` as ``read_batch`` takes it."""
     if path is not None:
-        with Path(path).open("rb") as handle:
-            chunk = os.pread(handle.fileno(), size, offset)
+        chunk = _pread(path, offset, size)
         if len(chunk) != size:
             return None
     data = read_batch(chunk, first, index, member, source, row_base, lean)
@@ -340,8 +339,7 @@ class LinePool:
         path, offset, size = block.at
         text = block.text
         if text is None:
-            with Path(path).open("rb") as handle:
-                text = os.pread(handle.fileno(), size, offset)
+            text = _pread(path, offset, size)
         numbers, entries, _, _ = _batch(text, block.first, block.index, block.member, block.source, block.row_base)
         if numbers != block.numbers or [e[0] if e is not None else None for e in entries] != block.lean[0] \
                 or [e[2] if e is not None else 0 for e in entries] != block.lean[1]:
@@ -356,6 +354,12 @@ class LinePool:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _pread(path: str, offset: int, size: int) -> bytes:
+    """Up to ``size`` bytes of a file from ``offset`` (fewer when the file is shorter now)."""
+    with Path(path).open("rb") as handle:
+        return os.pread(handle.fileno(), size, offset)
 
 
 def _line_ends(chunk: bytes) -> int:

@@ -328,6 +328,18 @@ def _in_row_order(compiled: list[Process], blocks: list[Block]) -> list[Process 
     return sorted(chain(runs, *views, compiled), key=attrgetter("row"))
 
 
+def _to_oldest_generation() -> None:
+    """Move every object the collector tracks (the read's ~700,000 cells and rows) to its oldest generation at
+    once, without a scan.
+
+    Built with the collector off, they are all in the youngest generation: the first collection once it is on
+    again would walk them all (~55-75 ms on the benchmark file) and the next ones again. ``freeze`` then
+    ``unfreeze`` moves them in two list splices; they are still freed as usual when no longer referenced.
+    """
+    gc.freeze()
+    gc.unfreeze()
+
+
 @contextmanager
 def frozen_for_collector() -> Iterator[None]:
     """Keep every object alive now (a read's cells: ~700,000 on 200,000 releases) out of the cyclic collector's
@@ -345,22 +357,9 @@ def frozen_for_collector() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.freeze()  # the objects made meanwhile join the others ...
-        gc.unfreeze()  # ... and all go to the oldest generation at once
+        _to_oldest_generation()  # the objects made meanwhile too
         if was_enabled:
             gc.enable()
-
-
-def _to_oldest_generation() -> None:
-    """Move every object the collector tracks (the read's ~700,000 cells and rows) to its oldest generation at
-    once, without a scan.
-
-    Built with the collector off, they are all in the youngest generation: the first collection once it is on
-    again would walk them all (~55-75 ms on the benchmark file) and the next ones again. ``freeze`` then
-    ``unfreeze`` moves them in two list splices; they are still freed as usual when no longer referenced.
-    """
-    gc.freeze()
-    gc.unfreeze()
 
 
 def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> OcdsRead:

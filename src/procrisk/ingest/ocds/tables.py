@@ -364,8 +364,8 @@ def _roles_extras(roles: Sequence[set[str]]) -> tuple[list[dict[str, Any]], np.n
         key = frozenset(found)
         made = known.get(key)
         if made is None:
-            made = {"roles": sorted(found)}
-            made = known[key] = (made, object_json(made))
+            extra = {"roles": sorted(found)}
+            made = known[key] = (extra, object_json(extra))
         extras.append(made[0])
         texts.append(made[1])
     return extras, np.fromiter(texts, dtype=object, count=len(texts))
