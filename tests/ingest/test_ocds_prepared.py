@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ingest.ocds_prepared_snapshot import PREPARED_GOLDEN, compute
@@ -135,3 +136,26 @@ def test_with_worker_processes_the_contracts_extras_come_written_by_them_and_unc
     prepared = pipeline.prepare_file(REAL_OCDS / "mexico-gacm_releases.jsonl")
     assert written == []
     assert prepared.tables["contracts"]["extras"].notna().all()
+
+
+def test_an_infinite_amount_is_an_issue_and_a_zero_winning_bid_gap_is_not(tmp_path: Path) -> None:
+    """A publisher's Infinity (or 1e400) is left empty with an issue naming its row and column; the reader's own
+    infinite runner_up_price_gap of a zero winning bid is left empty without one."""
+    from procrisk.ingest.pipeline import prepare_file
+
+    bids = Path(__file__).resolve().parents[1] / "fixtures" / "ingest" / "ocds_bids.json"
+    package = json.loads(bids.read_text(encoding="utf-8"))
+    zero = next(r for r in package["releases"] if r["ocid"].endswith("gap-zero-winner"))
+    award = zero["awards"][0]
+    award["value"] = {"amount": 1e300, "currency": award.get("value", {}).get("currency", "GBP")}
+    path = tmp_path / "package.json"
+    path.write_text(json.dumps(package).replace("1e+300", "Infinity"), encoding="utf-8")
+    prepared = prepare_file(path)
+    contracts = prepared.tables["contracts"]
+    row = contracts.index[contracts["ocid"] == zero["ocid"]][0]
+    assert pd.isna(contracts.loc[row, "award_value"])
+    assert pd.isna(contracts.loc[row, "runner_up_price_gap"])
+    issues = prepared.issues
+    found = issues[(issues["column"] == "award_value") & (issues["problem"].str.startswith("not a number"))]
+    assert len(found) == 1 and found["source_row"].iloc[0] == contracts.loc[row, "source_row"]
+    assert not (issues["column"] == "runner_up_price_gap").any()

@@ -260,3 +260,20 @@ def test_problems_are_made_only_when_some_row_has_one(parse, cells: list[str | N
     assert flawed.problems.iloc[:-1].isna().all()
     assert flawed.values.iloc[:-1].equals(clean.values)
     assert pd.isna(flawed.values.iloc[-1])
+
+
+def test_an_infinite_python_number_in_an_ocds_column_is_flagged_not_silently_emptied() -> None:
+    """JSON's Infinity or 1e400 (read by the OCDS parser as a Python inf) is left empty with an issue, both in a
+    column of numbers only and beside text."""
+    alone = parse_numbers(pd.Series([2.5, float("inf"), None, -float("inf"), 7], dtype=object))
+    assert [pd.isna(v) for v in alone.values] == [False, True, True, True, False]
+    assert alone.problems.tolist() == [None, "number.unparseable", None, "number.unparseable", None]
+    mixed = parse_numbers(pd.Series([float("inf"), "1,5", 3], dtype=object))
+    assert mixed.problems.tolist() == ["number.unparseable", None, None]
+
+
+def test_a_computed_ratio_that_is_infinite_is_left_empty_without_an_issue() -> None:
+    """procrisk's own runner_up_price_gap is inf for a zero winning bid (Cardinal's x/0): no data defect."""
+    result = parse_numbers(pd.Series([float("inf"), 0.25, None], dtype=object), computed=True)
+    assert [pd.isna(v) for v in result.values] == [True, False, True]
+    assert result.problems.tolist() == [None, None, None]

@@ -61,7 +61,7 @@ def normalise_column(values: pd.Series, column: Column) -> Normalised:
     if kind == "int":
         return parse_ints(values)
     if kind == "float":
-        return parse_numbers(values)
+        return parse_numbers(values, computed=column.derived)
     if kind == "share":
         return parse_shares(values)
     if kind == "date":

@@ -458,9 +458,12 @@ def _read_objects(values: pd.Series, decimal: str | None, *, integer: bool) -> _
         parsed = _read(text_part, decimal, integer=integer)
     if is_number.any():
         numbers = obj[is_number].astype(np.float64)  # float() of each, as the loop gave
-        # an infinite number is left empty without an issue: the OCDS reader's runner_up_price_gap is inf for a
-        # zero winning bid (Cardinal's x/0), which the R024/R058 rules read as no comparable gap
-        parsed.values[is_number] = np.where(np.isfinite(numbers), numbers, np.nan)
+        infinite = np.isinf(numbers)  # a JSON Infinity or 1e400: no number to keep
+        parsed.values[is_number] = np.where(infinite, np.nan, numbers)
+        if infinite.any():
+            rows = np.zeros(len(obj), dtype=bool)
+            rows[np.flatnonzero(is_number)[infinite]] = True
+            parsed.problems = _flag(parsed.problems, rows, "number.unparseable")
     return parsed
 
 
@@ -480,11 +483,16 @@ def _float_array(numbers: np.ndarray) -> pd.arrays.FloatingArray:
     return pd.arrays.FloatingArray(numbers, np.isnan(numbers))
 
 
-def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> Normalised:
-    """Read amounts and other decimals into Float64; ``decimal`` forces the decimal separator."""
+def parse_numbers(values: pd.Series, *, decimal: str | None = None, computed: bool = False) -> Normalised:
+    """Read amounts and other decimals into Float64; ``decimal`` forces the decimal separator.
+
+    An infinite value is left empty with ``number.unparseable``; with ``computed`` (a column procrisk derives,
+    such as the OCDS reader's runner_up_price_gap, infinite for a zero winning bid as Cardinal's x/0 gives) it
+    is left empty without an issue: the rules read it as no comparable value.
+    """
     parsed = _read(values, decimal)
     out = pd.Series(_float_array(parsed.values), index=values.index)
-    problems = problem_series(parsed.problems, values.index)
+    problems = problem_series(None if computed else parsed.problems, values.index)
     return Normalised(out, problems, parsed.notes, _hint(parsed, values.index))
 
 
