@@ -10,7 +10,7 @@ import pytest
 from ingest.ocds_snapshot import messy_lines
 from ingest.test_ocds_workers import _plain_release
 from procrisk.ingest.ocds import parallel
-from procrisk.ingest.ocds.block import SOURCE, Entry, Summary
+from procrisk.ingest.ocds.block import SOURCE, Entry, Summary, lines_of
 from procrisk.ingest.ocds.flatten import CONTRACT_FIELDS
 from procrisk.ingest.ocds.tables import EXTRAS, add_schemes, add_suppliers, identifier_schemes, object_json
 
@@ -86,3 +86,13 @@ def test_extras_text_is_the_one_json_dumps_writes() -> None:
                 for v in EXTRAS_CASES]
     assert parallel._extras_json(columns) == expected == list(map(object_json, EXTRAS_CASES))
     assert parallel._extras_json([]) == []
+
+
+@pytest.mark.parametrize("text", [b'{"a": 1}\n\n   \n{"b": 2}\r\n \t\n{"c": 3}\n\n{"d": 4}', b"\n\n", b" ", b"",
+                                  b'{"a": 1}\n \r\n', b'\n{"a": 1}\n\t'])
+def test_a_worker_numbers_the_lines_as_the_block_splits_them(text: bytes) -> None:
+    """The worker's line numbers are those of block.lines_of: blank and whitespace lines skipped, a last line
+    without its line end kept (the reader takes a line's text by its position among them)."""
+    numbers = parallel._batch(text, 7, 0, "", "source", 0)[0]
+    assert numbers == [number for number, _ in lines_of(text, 7)] == [number for number, _ in lines_of(text, 7,
+                                                                                                       ends=False)]

@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import fields
+from itertools import chain
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ import numpy as np
 
 from procrisk.config import parallel_workers
 from procrisk.errors import InputFileError
-from procrisk.ingest.ocds.block import MARSHAL_VERSION, SOURCE, Block, Entry, Lean, Summary, lines_of, rows_of
+from procrisk.ingest.ocds.block import MARSHAL_VERSION, SOURCE, Block, Entry, Lean, Summary, rows_of
 from procrisk.ingest.ocds.fast import flatten_line
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
@@ -78,7 +79,9 @@ def _batch(chunk: bytes, first: int, index: int, member: str, source: str, row_b
     suppliers: dict[str, list[Any]] = {}
     schemes: dict[str, list[Any]] = {}
     whole = True  # every line so far is a plain release with an ocid: the summary is kept
-    for number, line in lines_of(chunk, first, ends=False):
+    for number, line in enumerate(chunk.split(b"\n"), first):  # block.lines_of(ends=False), without its list
+        if not line or line.isspace():
+            continue
         numbers.append(number)
         plain = flatten_line(line, source)
         if plain is not None:  # the common case: one plain release, read without its other fields
@@ -240,7 +243,7 @@ def _per_line(columns: list[tuple[Any, ...]], entries: list[Entry | None]) -> li
 
 def _columns(rows: list[list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
     """The rows of every line, one after the other, as columns (none when there is no row)."""
-    return list(zip(*(row for own in rows for row in own), strict=True))
+    return list(zip(*chain.from_iterable(rows), strict=True))
 
 
 def _block(data: bytes, chunk: bytes, first: int, index: int, member: str, source: str, row_base: int,
