@@ -236,3 +236,22 @@ def test_kept_dates_and_shared_texts_change_no_result(monkeypatch: pytest.Monkey
     assert len(fast._SHARED) <= 3 + 20  # started again before a release's texts were added
     assert again == first
     assert all(_check(release) for release in releases)
+
+
+def test_suppliers_share_their_roles_and_schemes_and_a_merge_changes_no_other_release() -> None:
+    """Suppliers of the same roles and identifier schemes hold one set and one list (sent once per batch); an
+    organisation that gains a role or a scheme within a release gets its own, and the suppliers of the releases
+    read before it keep theirs (the generic result for each)."""
+    from procrisk.ingest.ocds import fast
+
+    rng = random.Random(9)
+    first, second = _bench_release(rng, 1), _bench_release(rng, 2)
+    grown = _bench_release(rng, 3)  # its supplier also tenders, under the same id from another scheme
+    supplier = grown["parties"][1]["id"]
+    grown["tender"]["tenderers"] = [{"name": "Tenderer", "identifier": {"scheme": "GB", "id": supplier[3:]}}]
+    read = [fast.flatten_line(json.dumps(release).encode(), "src") for release in (first, second, grown)]
+    (one,), (two,), (three,) = (packed[1][1] for packed in read)  # type: ignore[index]
+    assert one[5] is two[5] and one[6] is two[6]  # roles {"supplier"}, schemes ["GB-COH"]: shared
+    assert three[5] == {"supplier", "tenderer"} and three[6] == ["GB-COH", "GB"]
+    assert one[5] == two[5] == {"supplier"} and one[6] == two[6] == ["GB-COH"]
+    assert all(_check(release) for release in (first, second, grown))

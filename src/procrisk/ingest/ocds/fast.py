@@ -39,6 +39,11 @@ if CONTRACT_FIELDS != _LAYOUT:
 _SUPPLIER = frozenset({"supplier"})
 _CURRENCIES: set[str] = set()  # currency codes _money found valid (three upper-case letters)
 _TENDERER = frozenset({"tenderer"})
+# One set of roles, and one list of identifier schemes, for all the suppliers having the same: never changed in
+# place (tables.add_suppliers keeps a process's as they are, a merge makes new ones), each is sent once per batch
+# (marshal's back-references) and made once
+_ROLE_SETS: dict[frozenset[str], set[str]] = {}
+_SCHEME_LISTS: dict[tuple[str, ...], list[str]] = {}  # cleared as _SHARED is
 # period_days of (startDate, endDate) texts seen, and those texts (the first objects seen: shared, see _SHARED)
 _DAYS: dict[tuple[str, str], tuple[int | None, bool, str, str]] = {}
 _DAYS_KEPT = 8_192  # then the cache starts again (a few MB at most)
@@ -358,9 +363,19 @@ class _Plain:
         key = org_id if org_id is not None else f"name:{name}"
         seen = self.suppliers.get(key)
         if seen is None:
-            self.suppliers[key] = [key, org_id, name, country, list(registration), set(roles), list(schemes)]
+            shared = _ROLE_SETS.get(roles)
+            if shared is None:
+                shared = _ROLE_SETS[roles] = set(roles)
+            listed = _SCHEME_LISTS.get(schemes)
+            if listed is None:
+                if len(_SCHEME_LISTS) >= _SHARED_KEPT:
+                    _SCHEME_LISTS.clear()
+                listed = _SCHEME_LISTS[schemes] = list(schemes)
+            self.suppliers[key] = [key, org_id, name, country, list(registration), shared, listed]
             return org_id, name, country
-        seen[5] |= roles
+        # the set of roles and the list of schemes may be shared (_ROLE_SETS): a new one when they grow
+        if not roles <= seen[5]:
+            seen[5] = seen[5] | roles
         seen[2] = seen[2] or name
         seen[3] = seen[3] or country
         for item in registration:
@@ -368,7 +383,7 @@ class _Plain:
                 seen[4].append(item)
         for item in schemes:
             if item not in seen[6]:
-                seen[6].append(item)
+                seen[6] = [*seen[6], item]
         return org_id, name, country
 
 
