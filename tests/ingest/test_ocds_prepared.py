@@ -87,33 +87,73 @@ def test_the_cells_read_are_kept_out_of_collections_while_typed_and_released_aft
     assert gc.get_freeze_count() == before
 
 
-def test_an_ocds_file_is_hashed_once_read_and_its_sha256_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The OCDS read runs before the file is hashed (its worker processes are forked only in a process that
-    runs no other thread, and the hash then runs beside the typing); the file's SHA-256 is still reported."""
+@pytest.mark.parametrize("workers", [2, 1])
+def test_an_ocds_file_is_hashed_beside_its_read_once_the_workers_are_forked_and_its_sha256_reported(
+        monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    """Read by worker processes, the file is hashed beside the read once they are all forked (a process is
+    forked only while it runs no other thread); read in this process, once read (beside the typing). The
+    file's SHA-256 is reported either way."""
     import hashlib
+    import multiprocessing
 
     from ingest.ocds_snapshot import REAL_OCDS
     from procrisk.ingest import ocds, pipeline
+    from procrisk.ingest.ocds import parallel
 
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 997)
+    monkeypatch.setattr(parallel, "worker_count", lambda: workers)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
     path = REAL_OCDS / "mexico-gacm_releases.jsonl"
     order: list[str] = []
+    forked: list[int] = []
     read, digest = ocds.read_ocds, pipeline.file_sha256
 
     def reading(*args: object, **kwargs: object) -> object:
-        """read_ocds, noting when it starts."""
+        """read_ocds, noting when it starts and ends."""
         order.append("read")
-        return read(*args, **kwargs)  # type: ignore[arg-type]
+        try:
+            return read(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            order.append("read done")
 
     def hashing(file: Path) -> str:
-        """file_sha256, noting when it starts."""
+        """file_sha256, noting when it starts and how many worker processes run then."""
         order.append("hash")
+        forked.append(len(multiprocessing.active_children()))
         return digest(file)
 
     monkeypatch.setattr(ocds, "read_ocds", reading)
     monkeypatch.setattr(pipeline, "file_sha256", hashing)
     prepared = pipeline.prepare_file(path)
-    assert order == ["read", "hash"]
+    if workers > 1:
+        assert order == ["read", "hash", "read done"]
+        assert forked[0] >= workers
+    else:
+        assert order == ["read", "read done", "hash"]
     assert prepared.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_file_and_a_folder_hash_the_same_in_chunks_of_any_size(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    """file_sha256 hashes a file's bytes (a folder: each file's relative name then its bytes, in name order)
+    whatever the chunk size."""
+    import hashlib
+
+    from procrisk.ingest import pipeline
+
+    (tmp_path / "b").mkdir()
+    files = {"a.json": b"x" * 1000, "b/c.json": bytes(range(256)) * 3, "b/d.json": b""}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    folder = hashlib.sha256()
+    for name in sorted(files):
+        folder.update(name.encode())
+        folder.update(files[name])
+    for chunk in (7, 256, 1 << 20):
+        monkeypatch.setattr(pipeline, "_HASH_CHUNK", chunk)
+        assert pipeline.file_sha256(tmp_path / "a.json") == hashlib.sha256(files["a.json"]).hexdigest()
+        assert pipeline.file_sha256(tmp_path) == folder.hexdigest()
 
 
 def test_with_worker_processes_the_contracts_extras_come_written_by_them_and_unchanged(

@@ -77,16 +77,25 @@ class Prepared:
         return int((self.issues["severity"] == "warning").sum())
 
 
+_HASH_CHUNK = 8 << 20  # bytes read and hashed at a time (see file_sha256)
+
+
 def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file (or of every file of a folder, in name order)."""
+    """The SHA-256 of a file (or of every file of a folder, in name order).
+
+    Read in 8 MiB chunks into one buffer: reading and hashing free the GIL, and each chunk takes it back (in a
+    background thread beside busy Python work, 1 MiB chunks hashed the 200 MB benchmark file in 0.4-0.6 s
+    instead of 0.16 s alone; 8 MiB ones wait for the GIL 8 times less often).
+    """
     digest = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    buffer = memoryview(bytearray(_HASH_CHUNK))
     for file in files:
         if path.is_dir():
             digest.update(str(file.relative_to(path)).encode())
-        with file.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        with file.open("rb", buffering=0) as fh:
+            while size := fh.readinto(buffer):
+                digest.update(buffer[:size])
     return digest.hexdigest()
 
 
@@ -456,7 +465,7 @@ def prepare_file(
     kind = detect_format(path)
     if progress:
         progress("reading", 0.0)
-    if kind == "ocds":  # hashed once read (its worker processes must not be forked beside a hashing thread)
+    if kind == "ocds":  # hashed once its worker processes are forked (never beside a hashing thread), or read
         if table or mapping:
             msg = "OCDS files map themselves: drop --table and --mapping for them"
             raise UsageError(msg)
@@ -488,8 +497,11 @@ def _prepare_ocds(path: Path, *, dayfirst: str, progress: Progress | None) -> Pr
     """Flatten an OCDS file and pass both tables through the same normalisation and validation."""
     from procrisk.ingest.ocds import frozen_for_collector, read_ocds
 
-    result = read_ocds(path)
-    hashing = _in_background(file_sha256, path)  # on the other core while the tables are typed
+    started: list[Future[str]] = []
+    # hashed beside the read once its worker processes are forked (this process mostly waits for them), else
+    # once read, on the other core while the tables are typed
+    result = read_ocds(path, forked=lambda: started.append(_in_background(file_sha256, path)))
+    hashing = started[0] if started else _in_background(file_sha256, path)
     with frozen_for_collector():  # the read's cells are scanned by no collection while its tables are typed
         return _prepare_ocds_tables(path, hashing, result, dayfirst=dayfirst, progress=progress)
 

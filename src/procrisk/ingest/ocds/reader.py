@@ -81,10 +81,12 @@ class OcdsRead:
 class _Reader:
     """The state of one read_ocds call: open groups, finished processes, and counters."""
 
-    def __init__(self, source: Source, progress: Callable[[int], None] | None) -> None:
-        """Start reading ``source``."""
+    def __init__(self, source: Source, progress: Callable[[int], None] | None,
+                 forked: Callable[[], None] | None = None) -> None:
+        """Start reading ``source``; ``forked``: see ``read_ocds``."""
         self.source = source
         self.progress = progress
+        self.forked = forked
         self.results: dict[Any, Process] = {}
         # open processes by ocid, least recently touched first; a block taken whole is one entry (keyed by
         # itself) that stands for its open lines, each a process of one release
@@ -115,6 +117,9 @@ class _Reader:
                 current_member = unit.member
                 evict(groups, units)
             if unit.__class__ is Block:
+                if self.forked is not None:  # the first block: the worker processes run
+                    self.forked()
+                    self.forked = None
                 self._take_block(unit, groups, units)
                 continue
             take(unit)
@@ -362,17 +367,21 @@ def frozen_for_collector() -> Iterator[None]:
             gc.enable()
 
 
-def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None) -> OcdsRead:
+def read_ocds(path: Path, *, progress: Callable[[int], None] | None = None,
+              forked: Callable[[], None] | None = None) -> OcdsRead:
     """Read an OCDS file or folder and flatten it to canonical ``contracts`` and ``suppliers`` RawTables.
 
     Accepts release packages, record packages (compiledRelease, else the record's releases merged), JSON
     Lines of releases or packages, gzip of any of these, a bare release or record, a JSON array of releases,
     and a folder of such files. Data defects become rows of ``issues`` (never exceptions); a path that is
     missing, empty or not OCDS raises InputFileError. ``progress`` is called with the releases read so far.
+    ``forked`` is called once, when the first results of worker processes come in, if the file (not a folder,
+    whose next files may want workers of their own) is read by workers: they are all forked by then, so the
+    caller may start a thread of its own (a fork beside a running thread can deadlock).
     """
     source = Source(Path(path))
     name = source.path.name
-    reader = _Reader(source, progress)
+    reader = _Reader(source, progress, None if source.is_dir else forked)
     read_sink = IssueSink()
     source.lines = line_pool()
     with collector_paused():
