@@ -99,6 +99,28 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _signature(path: Path) -> tuple[Any, ...]:
+    """What tells whether a file (or any file of a folder) was changed: sizes, change times and inodes."""
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    signature = []
+    for file in files:
+        try:
+            stat = file.stat()
+        except OSError:  # removed meanwhile
+            signature.append((str(file), None))
+            continue
+        signature.append((str(file), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino))
+    return tuple(signature)
+
+
+def _unchanged(path: Path, before: tuple[Any, ...]) -> None:
+    """Fail clearly when the file changed since ``before`` was taken: what was read and hashed may not match."""
+    if _signature(path) != before:
+        msg = (f"{path.name}: the file changed while it was read (is another program still writing it?); "
+               "nothing was stored. Ingest it again once it is saved")
+        raise InputFileError(msg)
+
+
 def _in_background(task: Callable[..., Any], *args: Any) -> Future[Any]:
     """Start ``task(*args)`` in a thread of its own (for work that frees the GIL: hashing, Arrow, encoding)."""
     worker = ThreadPoolExecutor(max_workers=1)
@@ -462,6 +484,7 @@ def prepare_file(
     if not path.exists():
         msg = f"{path}: no such file"
         raise InputFileError(msg)
+    before = _signature(path)
     kind = detect_format(path)
     if progress:
         progress("reading", 0.0)
@@ -469,12 +492,15 @@ def prepare_file(
         if table or mapping:
             msg = "OCDS files map themselves: drop --table and --mapping for them"
             raise UsageError(msg)
-        return _prepare_ocds(path, dayfirst=dayfirst, progress=progress)
+        prepared = _prepare_ocds(path, dayfirst=dayfirst, progress=progress)
+        _unchanged(path, before)
+        return prepared
     hashing = _in_background(file_sha256, path)
     raw = read_tabular(path, kind, sheet=sheet or (mapping.sheet if mapping else None),
                        header_row=mapping.header_row if mapping else None)
     raw.source_file = path.name
     sha = hashing.result()
+    _unchanged(path, before)
     if progress:
         progress("reading", 1.0)
     chosen = resolve_mapping(raw, table=table, mapping=mapping, min_confidence=min_confidence)
