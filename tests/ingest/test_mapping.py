@@ -101,3 +101,20 @@ def test_headers_scored_in_threads_get_the_scores_they_get_alone() -> None:
             together = list(pool.map(lambda h: score_header(h, "contracts"), headers))
         assert together == alone
     assert alone[0][0] == "supplier_name"
+
+
+def test_the_mapping_file_says_why_a_header_was_left_unmapped(tmp_path: Path) -> None:
+    """Toronto's "Division" and "Buyer Name" both read as buyer_name; the file names the header that took it,
+    and a weak guess is called one, so the user knows what to edit."""
+    mapping = suggest_mapping(_headers("toronto-bids-awarded-contracts.csv"), "contracts")
+    text = dump_mapping(mapping, source="toronto.csv")
+    assert "  Division: buyer_name  # confidence 1.00\n" in text
+    assert ("  Buyer Name: null  # looks like buyer_name (1.00), which 'Division' maps to; swap them if this one "
+            "is meant\n") in text
+    weak = suggest_mapping(["Contract Ref", "Zzq"], "contracts", min_confidence=0.99)
+    weak_text = dump_mapping(weak)
+    guess, conf = score_header("Contract Ref", "contracts")
+    assert f"  Contract Ref: null  # best guess {guess} ({conf:.2f}), too weak to map\n" in weak_text
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    assert load_mapping(path).columns == mapping.columns

@@ -101,6 +101,8 @@ class Mapping:
     sheet: str | None = None
     header_row: int | None = None
     origin: str = "automatic"
+    # header -> the canonical column it scored best for (automatic mappings), also when it was left unmapped
+    guesses: dict[str, str] = field(default_factory=dict)
 
     @property
     def mapped(self) -> dict[str, str]:
@@ -118,13 +120,16 @@ def suggest_mapping(headers: list[str], table: str, *, min_confidence: float = 0
     scored = [(h, *score_header(h, table)) for h in headers]
     columns: dict[str, str | None] = dict.fromkeys(headers)
     confidence: dict[str, float] = {}
+    guesses: dict[str, str] = {}
     taken: set[str] = set()
     for header, column, conf in sorted(scored, key=lambda t: (-t[2], headers.index(t[0]))):
         confidence[header] = conf
+        if column:
+            guesses[header] = column
         if column and conf >= min_confidence and column not in taken:
             columns[header] = column
             taken.add(column)
-    return Mapping(table=table, columns=columns, confidence=confidence)
+    return Mapping(table=table, columns=columns, confidence=confidence, guesses=guesses)
 
 
 _SHARED = {"supplier_id", "supplier_name", "supplier_country", "source", "supplier_name_key"}
@@ -204,9 +209,22 @@ def dump_mapping(mapping: Mapping, *, source: str = "") -> str:
     if mapping.header_row:
         lines.append(f"header_row: {mapping.header_row}")
     lines.append("columns:")
+    owners = {column: header for header, column in mapping.columns.items() if column}
     for header, column in mapping.columns.items():
         key = yaml.safe_dump(header, allow_unicode=True, width=10_000).splitlines()[0]
-        conf = mapping.confidence.get(header)
-        comment = f"  # confidence {conf:.2f}" if conf is not None else ""
-        lines.append(f"  {key}: {column if column else 'null'}{comment}")
+        lines.append(f"  {key}: {column if column else 'null'}{_comment(mapping, header, owners)}")
     return "\n".join(lines) + "\n"
+
+
+def _comment(mapping: Mapping, header: str, owners: dict[str, str]) -> str:
+    """The comment beside one header's line: its confidence, and for one left unmapped, what it looked like."""
+    conf = mapping.confidence.get(header)
+    if conf is None:
+        return ""
+    guess = mapping.guesses.get(header)
+    if mapping.columns.get(header) or guess is None:
+        return f"  # confidence {conf:.2f}"
+    owner = owners.get(guess)
+    if owner is not None:  # two headers for one column: the stronger (or first) one has it
+        return f"  # looks like {guess} ({conf:.2f}), which '{owner}' maps to; swap them if this one is meant"
+    return f"  # best guess {guess} ({conf:.2f}), too weak to map"

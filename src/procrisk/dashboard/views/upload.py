@@ -89,7 +89,7 @@ def mapping_editor(mapping: Mapping) -> Mapping:
     columns = {str(h): (None if t in (None, KEEP) else str(t))
                for h, t in zip(edited["column in file"], edited["maps to"], strict=True)}
     return Mapping(table=mapping.table, columns=columns, confidence=dict(mapping.confidence), sheet=mapping.sheet,
-                   header_row=mapping.header_row, origin=mapping.origin)
+                   header_row=mapping.header_row, origin=mapping.origin, guesses=dict(mapping.guesses))
 
 
 def mapping_file(path: Path, mapping: Mapping) -> Path:
