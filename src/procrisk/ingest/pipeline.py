@@ -80,6 +80,11 @@ class Prepared:
 _HASH_CHUNK = 8 << 20  # bytes read and hashed at a time (see file_sha256)
 
 
+def _files(path: Path) -> list[Path]:
+    """The file itself, or every file of a folder in name order (what is hashed and checked for changes)."""
+    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+
+
 def file_sha256(path: Path) -> str:
     """The SHA-256 of a file (or of every file of a folder, in name order).
 
@@ -88,9 +93,8 @@ def file_sha256(path: Path) -> str:
     instead of 0.16 s alone; 8 MiB ones wait for the GIL 8 times less often).
     """
     digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     buffer = memoryview(bytearray(_HASH_CHUNK))
-    for file in files:
+    for file in _files(path):
         if path.is_dir():
             digest.update(str(file.relative_to(path)).encode())
         with file.open("rb", buffering=0) as fh:
@@ -101,9 +105,8 @@ def file_sha256(path: Path) -> str:
 
 def _signature(path: Path) -> tuple[Any, ...]:
     """What tells whether a file (or any file of a folder) was changed: sizes, change times and inodes."""
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     signature = []
-    for file in files:
+    for file in _files(path):
         try:
             stat = file.stat()
         except OSError:  # removed meanwhile

@@ -462,7 +462,7 @@ def _read_objects(values: pd.Series, decimal: str | None, *, integer: bool) -> _
         parsed.values[is_number] = np.where(infinite, np.nan, numbers)
         if infinite.any():
             rows = np.zeros(len(obj), dtype=bool)
-            rows[np.flatnonzero(is_number)[infinite]] = True
+            rows[is_number] = infinite
             parsed.problems = _flag(parsed.problems, rows, "number.unparseable")
     return parsed
 

@@ -36,7 +36,7 @@ from procrisk.ingest.ocds.fast import flatten_line
 from procrisk.ingest.ocds.issues import Issue, IssueSink
 from procrisk.ingest.ocds.process import process_of
 from procrisk.ingest.ocds.sources import UNREADABLE, Unit, _open, _release_ocid, cut_short, is_plain_release, parse
-from procrisk.ingest.ocds.tables import EXTRAS, add_suppliers, identifier_schemes, object_json
+from procrisk.ingest.ocds.tables import EXTRAS, add_schemes, add_suppliers, identifier_schemes, object_json
 
 MIN_BYTES = 8 << 20  # smaller files are read in this process (forking the workers costs ~0.1 s, ~1,000 lines)
 BATCH_BYTES = 2 << 20  # bytes of whole lines handed to a worker at a time (about 2,000 releases of 1 KB)
@@ -70,8 +70,8 @@ def _batch(chunk: bytes, first: int, index: int, member: str, source: str, row_b
 
     The summary: the batch's suppliers merged and classification schemes counted over its lines in order, and
     the identifier schemes of those suppliers (tables.Merged), for the reader to take at once with the batch;
-    merged as the lines are read (tables.add_suppliers and add_schemes, written out), and None from the first
-    line left to the reader (no use then).
+    merged as the lines are read with the reader's own tables.add_suppliers and add_schemes, and None from the
+    first line left to the reader (no use then).
     """
     numbers: list[int] = []
     entries: list[Entry | None] = []
@@ -96,22 +96,11 @@ def _batch(chunk: bytes, first: int, index: int, member: str, source: str, row_b
                 whole = False
                 continue
             found, used = entry[3], entry[4]
-        if whole and (found or used):
-            row = row_base + number
+        if whole:
             if found:
-                origin = (own[0][SOURCE] if own else None) or ""
-                for supplier in found:
-                    known = suppliers.get(supplier[0])
-                    if known is None:
-                        suppliers[supplier[0]] = [*supplier, row, member, origin]
-                    else:
-                        add_suppliers(suppliers, [supplier], row, member, origin)
-            for scheme in used if len(used) == 1 else dict.fromkeys(used):
-                counted = schemes.get(scheme)
-                if counted is None:
-                    schemes[scheme] = [row, member, 1]
-                else:
-                    counted[2] += 1
+                add_suppliers(suppliers, found, row_base + number, member, own[0][SOURCE] if own else None)
+            if used:
+                add_schemes(schemes, used, row_base + number, member)
     return numbers, entries, rows, (suppliers, schemes, identifier_schemes(suppliers)) if whole else None
 
 
